@@ -1,0 +1,1 @@
+"""Quality metrics: numpy + numba kernels only (no Qt, no PyAV, no file I/O)."""

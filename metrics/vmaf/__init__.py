@@ -1,0 +1,1 @@
+"""VMAF: elementary features (VIF, ADM, motion) as numba kernels and the libvmaf model."""

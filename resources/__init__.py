@@ -1,0 +1,1 @@
+"""Package data: style sheets, colormaps, icons (read with importlib.resources)."""
