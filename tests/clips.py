@@ -44,3 +44,57 @@ def lossless(source: str = "bigbuckbunny.mp4", pix_fmt: str = "yuv420p", frames:
              size: tuple[int, int] | None = None, start_frame: int = 0) -> Path:
     """An FFV1 (lossless) copy of the footage: the reference for a pair."""
     return clip(source, "ffv1", pix_fmt, None, frames, size, "mkv", start_frame=start_frame)
+
+
+def timed_clip(name: str, pts_ms: list[int], codec: str = "libx264", container: str = "mkv",
+               options: dict | None = None, size: tuple[int, int] = (320, 180)) -> Path:
+    """Frames of the footage at explicit presentation times (ms): VFR or a late start."""
+    import av
+    from fractions import Fraction
+
+    path = CLIP_DIR / f"timed_{name}.{container}"
+    if path.exists():
+        return path
+    CLIP_DIR.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name("part_" + path.name)
+    with av.open(str(footage_path())) as src, av.open(str(tmp), "w") as out:
+        stream = out.add_stream(codec, rate=25)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        stream.time_base = Fraction(1, 1000)
+        stream.codec_context.time_base = Fraction(1, 1000)
+        stream.options = dict(options or {})
+        frames = src.decode(video=0)
+        for pts in pts_ms:
+            frame = next(frames).reformat(width=size[0], height=size[1], format="yuv420p")
+            frame.pts, frame.time_base = pts, Fraction(1, 1000)
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    tmp.replace(path)
+    return path
+
+
+def image_sequence(folder_name: str, ext: str, codec: str, pix_fmt: str, frames: int = 6,
+                   size: tuple[int, int] = (320, 180)) -> Path:
+    """A numbered still-image sequence ``img_%04d.EXT``; returns the printf pattern."""
+    import av
+
+    folder = CLIP_DIR / folder_name
+    pattern = folder / f"img_%04d.{ext}"
+    if (folder / f"img_{frames - 1:04d}.{ext}").exists():
+        return pattern
+    folder.mkdir(parents=True, exist_ok=True)
+    with av.open(str(footage_path())) as src:
+        for i, frame in enumerate(src.decode(video=0)):
+            if i == frames:
+                break
+            frame = frame.reformat(width=size[0], height=size[1], format=pix_fmt)
+            with av.open(str(folder / f"img_{i:04d}.{ext}"), "w", format="image2") as out:
+                s = out.add_stream(codec, rate=25)
+                s.width, s.height, s.pix_fmt = size[0], size[1], pix_fmt
+                for packet in s.encode(frame):
+                    out.mux(packet)
+                for packet in s.encode():
+                    out.mux(packet)
+    return pattern

@@ -1,0 +1,217 @@
+"""The ``vqinspect`` command: score, demo, and the inspector window."""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+from app import __version__
+from app.errors import InputError
+from app.media import RAW_EXTENSIONS, RawSpec, open_media
+from metrics.registry import MetricError, available, get_metric
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+DEFAULT_METRICS = "psnr,ssim"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = {"score": _cmd_score, "demo": _cmd_demo}
+    if argv and argv[0] in commands:
+        name, rest = argv[0], argv[1:]
+    elif argv and argv[0] in ("-V", "--version"):
+        print(f"vqinspect {__version__}")
+        return 0
+    else:
+        name, rest = "score", argv
+        if not argv or argv[0] in ("-h", "--help"):
+            _top_parser().print_help()
+            return 0
+    try:
+        return commands[name](rest)
+    except (InputError, MetricError) as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print("vqinspect: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _fail(message: str, status: int = EXIT_BAD_INPUT) -> int:
+    print(f"vqinspect: {message}", file=sys.stderr)
+    return status
+
+
+def _top_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vqinspect", description="Inspect video quality: "
+                                "a reference and its encode, per-frame scores and artifact maps.")
+    p.add_argument("command", nargs="?", help="score | demo")
+    p.epilog = ("vqinspect score REF DIST [--metrics psnr,ssim,ms_ssim|all] [--json PATH] ...\n"
+                "vqinspect demo   (builds the demo pair and scores it)")
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    return p
+
+
+def _add_input_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("raw video and image sequences")
+    g.add_argument("--size", metavar="WxH", help="frame size of raw .yuv inputs")
+    g.add_argument("--pix-fmt", metavar="FMT", help="pixel format of raw .yuv inputs (e.g. yuv420p, yuv420p10le)")
+    g.add_argument("--fps", metavar="F", help="frame rate of raw .yuv inputs and image sequences (default 25)")
+
+
+def _add_pair_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--offset", type=int, default=0, metavar="N",
+                   help="compare reference frame i with distorted frame i+N (either sign)")
+    p.add_argument("--frames", metavar="START:END", help="reference frames to score (END exclusive)")
+    p.add_argument("--force-rate", action="store_true", help="pair frame by frame even if frame rates differ")
+    p.add_argument("--scaler", default="bicubic", help="filter used when the distorted size differs "
+                   "(bicubic, bilinear, lanczos, area, neighbor, spline; default bicubic)")
+
+
+def _score_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vqinspect score", description="Score a distorted clip against its reference.")
+    p.add_argument("reference")
+    p.add_argument("distorted")
+    p.add_argument("--metrics", default=DEFAULT_METRICS,
+                   help=f"comma-separated metrics or 'all' (known: {', '.join(available())}; default {DEFAULT_METRICS})")
+    _add_pair_options(p)
+    p.add_argument("--json", metavar="PATH", help="write per-frame and pooled scores as JSON")
+    p.add_argument("--csv", metavar="PATH", help="write per-frame scores as CSV")
+    p.add_argument("--threads", type=int, default=None, metavar="N", help="kernel threads (default: all cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_input_options(p)
+    return p
+
+
+def parse_metrics(text: str, **options) -> list:
+    names = available() if text.strip() == "all" else [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise InputError(None, "--metrics is empty")
+    metrics = []
+    for name in names:
+        try:
+            metrics.append(get_metric(name, **options.get(name, {})))
+        except KeyError as exc:
+            raise InputError(None, str(exc.args[0])) from None
+    return metrics
+
+
+def open_inputs(args) -> tuple:
+    """Open the reference and distorted inputs with the raw/sequence options."""
+    raw, fps = _raw_spec(args)
+    return open_media(args.reference, raw, fps), open_media(args.distorted, raw, fps)
+
+
+def _raw_spec(args) -> tuple[RawSpec | None, Fraction | None]:
+    fps = None
+    if args.fps:
+        try:
+            fps = Fraction(args.fps).limit_denominator(100000)
+        except (ValueError, ZeroDivisionError):
+            raise InputError(None, f"--fps wants a number like 25 or 30000/1001, got {args.fps!r}") from None
+        if fps <= 0:
+            raise InputError(None, "--fps must be positive")
+    needs_raw = any(Path(f).suffix.lower() in RAW_EXTENSIONS for f in (args.reference, args.distorted))
+    if not needs_raw:
+        return None, fps
+    if not args.size or not args.pix_fmt:
+        missing = [f for f in (args.reference, args.distorted) if Path(f).suffix.lower() in RAW_EXTENSIONS][0]
+        raise InputError(missing, "raw YUV has no header: give --size WxH and --pix-fmt FMT (and --fps F)")
+    try:
+        w, h = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        raise InputError(None, f"--size wants WxH like 1920x1080, got {args.size!r}") from None
+    if w <= 0 or h <= 0:
+        raise InputError(None, f"--size must be positive, got {args.size!r}")
+    return RawSpec(w, h, args.pix_fmt, fps or Fraction(25)), fps
+
+
+def _cmd_score(argv: list[str]) -> int:
+    from app.pairing import make_pair, parse_range
+
+    args = _score_parser().parse_args(argv)
+    metrics = parse_metrics(args.metrics)
+    try:
+        frames = parse_range(args.frames)
+    except ValueError as exc:
+        raise InputError(None, str(exc)) from None
+    ref, dist = open_inputs(args)
+    pair = make_pair(ref, dist, args.offset, frames, force_rate=args.force_rate, scaler=args.scaler)
+    return run_scoring(pair, metrics, args.json, args.csv, args.threads, args.quiet)
+
+
+def run_scoring(pair, metrics, json_path=None, csv_path=None, threads=None, quiet=False) -> int:
+    """Score ``pair`` with a progress bar, print the summary, write the outputs."""
+    from app.engine import ScoringJob
+    from app.jit import kernels_cached, warm_up
+    from app.results import dump_json, write_atomic
+
+    chroma = len(pair.reference.layout.planar) > 4 and not pair.reference.layout.planar.startswith("gray")
+    if not kernels_cached(metrics):
+        print("vqinspect: compiling metric kernels on first use (once; cached for later runs)...",
+              file=sys.stderr)
+    seconds = warm_up(metrics, pair.bit_depth, chroma)
+    if seconds > 1.0:
+        print(f"vqinspect: kernels ready in {seconds:.1f} s", file=sys.stderr)
+    bar = _progress_bar(pair.frames, quiet)
+    job = ScoringJob(pair, metrics, threads, on_progress=lambda p: bar.update(p.done - bar.n) if bar else None)
+    try:
+        result = job.run()
+    finally:
+        if bar:
+            bar.close()
+    if json_path:
+        write_atomic(json_path, dump_json(result))
+    if csv_path:
+        write_atomic(csv_path, result.to_csv())
+    print(summary_table(result))
+    for problem in result.problems:
+        print(f"vqinspect: {problem}", file=sys.stderr)
+    if result.status == "broken":
+        print(f"vqinspect: scored {result.table.count} of {pair.frames} frames before the problem above",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def _progress_bar(total: int, quiet: bool):
+    if quiet:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="frame", file=sys.stderr, dynamic_ncols=True, leave=False)
+
+
+def summary_table(result) -> str:
+    """Pooled statistics, one row per key, for the terminal."""
+    pooled = result.table.pooled()
+    head = ["metric", "mean", "harm.mean", "min", "max", "p1", "p5"]
+    rows = [head]
+    for key, stats in pooled.items():
+        rows.append([key] + [_fmt(stats[s]) for s in ("mean", "harmonic_mean", "min", "max", "p1", "p5")])
+    widths = [max(len(r[c]) for r in rows) for c in range(len(head))]
+    ref, dist = Path(result.reference["path"]).name, Path(result.distorted["path"]).name
+    title = (f"{ref} vs {dist}: {result.table.count} frames scored, offset {result.alignment['offset']}"
+             f" ({result.elapsed:.1f} s)")
+    lines = [title]
+    lines += ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+              for r in rows]
+    return "\n".join(lines)
+
+
+def _fmt(v: float) -> str:
+    if v is None or not math.isfinite(v):
+        return "-"
+    return f"{v:.4f}" if abs(v) < 10 else f"{v:.3f}"
+
+
+def _cmd_demo(argv: list[str]) -> int:
+    from app.demo import demo_main
+
+    return demo_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

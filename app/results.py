@@ -1,0 +1,157 @@
+"""Per-frame score tables, pooled statistics and the JSON/CSV forms of a scoring run."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from app import __version__
+
+POOLS = ("mean", "harmonic_mean", "min", "max", "p1", "p5")
+
+
+class ScoreTable:
+    """Scores of a frame range: one float64 column per key, NaN where not yet scored.
+
+    Rows are reference frame indices ``start .. stop-1``. Written by one thread (the
+    engine's), read by others: a row appears whole because ``set_row`` stores each
+    value before it bumps ``count``.
+    """
+
+    def __init__(self, start: int, stop: int, keys: list[str]):
+        self.start, self.stop = start, stop
+        self.keys = list(keys)
+        self._columns = {k: np.full(stop - start, np.nan) for k in self.keys}
+        self._scored = np.zeros(stop - start, dtype=bool)
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def set_row(self, frame: int, values: dict[str, float]) -> None:
+        row = frame - self.start
+        for key, value in values.items():
+            if key not in self._columns:
+                self.keys.append(key)
+                self._columns[key] = np.full(len(self), np.nan)
+            self._columns[key][row] = value
+        if not self._scored[row]:
+            self._scored[row] = True
+            self.count += 1
+
+    def column(self, key: str) -> np.ndarray:
+        """Values of ``key`` for every frame of the range (NaN where unscored)."""
+        return self._columns[key]
+
+    def frames(self) -> np.ndarray:
+        return np.arange(self.start, self.stop)
+
+    def scored_frames(self) -> np.ndarray:
+        return self.frames()[self._scored]
+
+    def row(self, frame: int) -> dict[str, float]:
+        r = frame - self.start
+        return {k: float(self._columns[k][r]) for k in self.keys}
+
+    def pooled(self) -> dict[str, dict[str, float]]:
+        return {k: pool(self._columns[k]) for k in self.keys}
+
+
+def pool(values: np.ndarray) -> dict[str, float]:
+    """Mean, harmonic mean, min, max and 1st/5th percentiles of the scored (non-NaN) values.
+
+    The harmonic mean is libvmaf's: 1 / mean(1 / (x + 1)) - 1, defined for x >= 0.
+    Percentiles interpolate linearly between frames (numpy's default).
+    """
+    v = np.asarray(values, dtype=np.float64)
+    v = v[~np.isnan(v)]
+    if v.size == 0:
+        return {k: math.nan for k in POOLS}
+    harmonic = float(1.0 / np.mean(1.0 / (v + 1.0)) - 1.0) if v.min() >= 0 else math.nan
+    return {
+        "mean": float(v.mean()),
+        "harmonic_mean": harmonic,
+        "min": float(v.min()),
+        "max": float(v.max()),
+        "p1": float(np.percentile(v, 1)),
+        "p5": float(np.percentile(v, 5)),
+    }
+
+
+@dataclass
+class ScoreResult:
+    """A finished (or stopped) scoring run."""
+
+    table: ScoreTable
+    metrics: list[str]
+    reference: dict
+    distorted: dict
+    alignment: dict
+    status: str = "complete"           # complete, cancelled or broken
+    problems: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    def to_json(self) -> dict:
+        t = self.table
+        frames = []
+        for f in t.scored_frames():
+            row = {"frame": int(f)}
+            row.update({k: _num(v) for k, v in t.row(int(f)).items()})
+            frames.append(row)
+        alignment = dict(self.alignment)
+        alignment["frames_scored"] = len(frames)
+        out = {
+            "tool": {"name": "vqinspect", "version": __version__},
+            "reference": self.reference,
+            "distorted": self.distorted,
+            "alignment": alignment,
+            "metrics": self.metrics,
+            "frames": frames,
+            "pooled": {k: {s: _num(v) for s, v in p.items()} for k, p in t.pooled().items()},
+            "status": self.status,
+        }
+        if self.problems:
+            out["problems"] = self.problems
+        return out
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["frame", *self.table.keys])
+        for f in self.table.scored_frames():
+            row = self.table.row(int(f))
+            writer.writerow([int(f), *(_csv_num(row[k]) for k in self.table.keys)])
+        return buf.getvalue()
+
+
+def _num(v: float) -> float | None:
+    return None if v is None or (isinstance(v, float) and not math.isfinite(v)) else round(float(v), 6)
+
+
+def _csv_num(v: float) -> str:
+    return "" if not math.isfinite(v) else f"{v:.6f}"
+
+
+def write_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename (no half files)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def dump_json(result: ScoreResult) -> str:
+    return json.dumps(result.to_json(), indent=1, allow_nan=False)
