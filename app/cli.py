@@ -145,14 +145,14 @@ def _cmd_score(argv: list[str]) -> int:
 def run_scoring(pair, metrics, json_path=None, csv_path=None, threads=None, quiet=False) -> int:
     """Score ``pair`` with a progress bar, print the summary, write the outputs."""
     from app.engine import ScoringJob
-    from app.jit import kernels_cached, warm_up
+    from app.jit import warm_up_announced
     from app.results import dump_json, write_atomic
 
+    for m in metrics:
+        m.check_size(pair.reference.info.width, pair.reference.info.height)
     chroma = len(pair.reference.layout.planar) > 4 and not pair.reference.layout.planar.startswith("gray")
-    if not kernels_cached(metrics):
-        print("vqinspect: compiling metric kernels on first use (once; cached for later runs)...",
-              file=sys.stderr)
-    seconds = warm_up(metrics, pair.bit_depth, chroma)
+    seconds = warm_up_announced(metrics, pair.bit_depth, chroma,
+                                lambda text: print(f"vqinspect: {text}", file=sys.stderr))
     if seconds > 1.0:
         print(f"vqinspect: kernels ready in {seconds:.1f} s", file=sys.stderr)
     bar = _progress_bar(pair.frames, quiet)

@@ -69,9 +69,29 @@ def build_index(container: av.container.InputContainer, stream) -> tuple[FrameIn
         keys = [(int(pts[0]), int(pts[0]))]
     key_pts = np.asarray([k[0] for k in keys], dtype=np.int64)
     key_seek = np.asarray([k[1] for k in keys], dtype=np.int64)
-    if stream.frames and len(pts) < stream.frames and not note:
-        note = f"the header promises {stream.frames} frames but only {len(pts)} are present"
-    return FrameIndex(pts, key_pts, key_seek, stream.time_base), note
+    index = FrameIndex(pts, key_pts, key_seek, stream.time_base)
+    if not note:
+        note = _shortfall(container, stream, index)
+    return index, note
+
+
+def _shortfall(container, stream, index: FrameIndex) -> str:
+    """A note when the headers announce more video than the packets hold (a cut file)."""
+    n = len(index)
+    if stream.frames:
+        return (f"the header promises {stream.frames} frames but only {n} are present (truncated?)"
+                if n < stream.frames else "")
+    if stream.duration:
+        declared = float(stream.duration * stream.time_base)
+    elif container.duration:
+        declared = container.duration / 1e6
+    else:
+        return ""
+    step = float(np.median(np.diff(index.pts)) * index.time_base) if n > 1 else 0.04
+    present = float((int(index.pts[-1]) - int(index.pts[0])) * index.time_base) + step
+    if declared - present > 2 * step + 0.05:
+        return f"the header announces {declared:.2f} s of video but only {present:.2f} s are present (truncated?)"
+    return ""
 
 
 def _reason(exc: BaseException) -> str:

@@ -1,10 +1,9 @@
 """First-use compilation of the numba kernels: detect it, do it up front, say how long it took."""
 from __future__ import annotations
 
-import importlib
+import threading
 import time
-from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -13,14 +12,28 @@ from metrics.registry import FrameInput, Metric, MetricError
 WARM_SIZE = (256, 320)  # big enough for five MS-SSIM scales
 
 
-def kernels_cached(metrics: Iterable[Metric]) -> bool:
-    """Whether numba's on-disk cache seems to hold these metrics' kernels already."""
-    for m in metrics:
-        module = importlib.import_module(m.score.__module__)
-        file = Path(getattr(module, "__file__", "") or "")
-        if not any((file.parent / "__pycache__").glob(f"{file.stem}.*.nbi")):
-            return False
-    return True
+def warm_up_announced(metrics: Iterable[Metric], bit_depth: int, chroma: bool,
+                      announce: Callable[[str], None], patience: float = 0.5) -> float:
+    """``warm_up`` that calls ``announce`` if it takes longer than ``patience`` (a cold cache)."""
+    done = threading.Event()
+    t0 = time.perf_counter()
+    result: list = []
+
+    def work():
+        try:
+            result.append(warm_up(metrics, bit_depth, chroma))
+        except BaseException as exc:  # re-raised in the caller's thread
+            result.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="vq-jit-warmup", daemon=True).start()
+    if not done.wait(patience):
+        announce("compiling metric kernels on first use (once; cached for later runs)...")
+        done.wait()
+    if isinstance(result[0], BaseException):
+        raise result[0]
+    return time.perf_counter() - t0
 
 
 def warm_up(metrics: Iterable[Metric], bit_depth: int = 8, chroma: bool = True) -> float:

@@ -13,7 +13,7 @@ from typing import Iterator, Protocol
 
 from app.errors import MediaError
 from app.frame_cache import FrameCache
-from app.frames import PlanarLayout, Planes, frame_planes
+from app.frames import FrameScaler, PlanarLayout, Planes, frame_planes
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Conform:
     width: int
     height: int
     layout: PlanarLayout
-    interpolation: str = "BICUBIC"
+    scaler: str = "bicubic"  # an FFmpeg scale filter flag: bicubic, lanczos, ...
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,8 @@ class BaseReader:
     def __init__(self, frame_count: int, layout: PlanarLayout, cache: FrameCache | None,
                  conform: Conform | None):
         self.frame_count, self.layout, self.cache, self.conform = frame_count, layout, cache, conform
+        self._scaler = (FrameScaler(conform.width, conform.height, conform.layout.planar, conform.scaler)
+                        if conform else None)
 
     def frame(self, index: int) -> Planes:
         """The planes of frame ``index`` (0-based, display order)."""
@@ -104,11 +106,10 @@ class BaseReader:
 
     def _convert(self, index: int, frame) -> Planes:
         """Planes of a decoded av.VideoFrame, conformed if asked, and cached."""
-        c = self.conform
-        if c is None:
+        if self._scaler is None:
             planes = frame_planes(frame, self.layout)
         else:
-            planes = frame_planes(frame, c.layout, (c.width, c.height), c.interpolation)
+            planes = frame_planes(self._scaler(frame), self.conform.layout)
         if self.cache is not None:
             self.cache.put(index, planes)
         return planes

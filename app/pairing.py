@@ -7,8 +7,7 @@ from app.errors import PairingError
 from app.frame_cache import FrameCache
 from app.media import Conform, MediaSource
 
-SCALERS = {"bicubic": "BICUBIC", "bilinear": "BILINEAR", "lanczos": "LANCZOS",
-           "area": "AREA", "neighbor": "POINT", "spline": "SPLINE"}
+SCALERS = ("bicubic", "bilinear", "lanczos", "area", "neighbor", "spline")  # FFmpeg scale flags
 RATE_TOLERANCE = 2e-3  # 29.97 vs 30000/1001 is rounding; 25 vs 30 is not
 
 
@@ -118,4 +117,4 @@ def _conform(reference: MediaSource, distorted: MediaSource, scaler: str, notes:
         notes.append(f"distorted {di.width}x{di.height} scaled to {ri.width}x{ri.height} ({scaler})")
     if not same_layout:
         notes.append(f"distorted {distorted.layout.planar} converted to {reference.layout.planar}")
-    return Conform(ri.width, ri.height, reference.layout, SCALERS[scaler])
+    return Conform(ri.width, ri.height, reference.layout, scaler)

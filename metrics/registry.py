@@ -51,6 +51,14 @@ class Metric:
     compute_map: Callable[[FrameInput, str], np.ndarray] | None = None
     description: str = ""
     options: Mapping[str, object] = field(default_factory=dict)
+    min_size: tuple[int, int] = (1, 1)  # smallest luma (width, height) the metric accepts
+
+    def check_size(self, width: int, height: int) -> None:
+        """MetricError, before any work is done, if frames of this size cannot be scored."""
+        mw, mh = self.min_size
+        if width < mw or height < mh:
+            raise MetricError(f"{self.name} needs frames of at least {mw}x{mh} luma samples; "
+                              f"this clip is {width}x{height}")
 
 
 class MetricError(ValueError):

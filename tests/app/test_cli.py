@@ -1,0 +1,109 @@
+"""`vqinspect score`: outputs, layouts and the one-line errors on bad input."""
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from app.cli import main
+from app.results import pool
+from tests.clips import clip, lossless
+
+SMALL = (320, 180)
+
+
+@pytest.fixture(scope="module")
+def pair():
+    return lossless(frames=12, size=SMALL), clip(frames=12, size=SMALL, crf=38)
+
+
+def test_score_writes_json_and_csv(pair, tmp_path, capsys):
+    ref, dist = pair
+    j, c = tmp_path / "out.json", tmp_path / "out.csv"
+    assert main(["score", str(ref), str(dist), "--metrics", "psnr,ssim", "--json", str(j),
+                 "--csv", str(c), "--quiet", "--threads", "2"]) == 0
+    data = json.loads(j.read_text())
+    assert data["tool"]["name"] == "vqinspect" and data["metrics"] == ["psnr", "ssim"]
+    assert data["reference"]["width"] == 320 and data["distorted"]["codec"] == "h264"
+    assert data["alignment"] == {"offset": 0, "scaled": False, "frames": 12, "start": 0, "stop": 12,
+                                 "frames_scored": 12}
+    assert [f["frame"] for f in data["frames"]] == list(range(12))
+    assert set(data["frames"][0]) == {"frame", "psnr_y", "psnr_u", "psnr_v", "psnr_avg", "ssim"}
+    for key, stats in data["pooled"].items():
+        values = np.array([f[key] for f in data["frames"]])
+        assert stats["mean"] == pytest.approx(values.mean(), abs=1e-6)
+        assert stats["min"] == pytest.approx(values.min(), abs=1e-6)
+        assert stats["p5"] == pytest.approx(np.percentile(values, 5), abs=1e-5)
+    rows = list(csv.DictReader(c.open()))
+    assert len(rows) == 12 and float(rows[3]["ssim"]) == pytest.approx(data["frames"][3]["ssim"], abs=1e-6)
+    out = capsys.readouterr().out
+    assert "psnr_y" in out and "harm.mean" in out
+
+
+def test_offset_and_frames_options(pair, tmp_path):
+    ref, dist = pair
+    j = tmp_path / "o.json"
+    assert main(["score", str(ref), str(dist), "--metrics", "psnr", "--offset", "-2", "--frames", "4:",
+                 "--json", str(j), "--quiet"]) == 0
+    data = json.loads(j.read_text())
+    assert data["alignment"]["offset"] == -2
+    assert [f["frame"] for f in data["frames"]] == list(range(4, 12))
+
+
+def test_pooled_statistics_definitions():
+    v = np.array([1.0, 2.0, 3.0, 4.0])
+    p = pool(v)
+    assert p["mean"] == 2.5 and p["min"] == 1 and p["max"] == 4
+    assert p["harmonic_mean"] == pytest.approx(1 / np.mean(1 / (v + 1)) - 1)
+    assert p["p1"] == pytest.approx(1.03) and p["p5"] == pytest.approx(1.15)
+    assert np.isnan(pool(np.array([np.nan]))["mean"])
+
+
+def _vq(*args):
+    return subprocess.run([sys.executable, "-m", "app.cli", *map(str, args)], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("case", ["missing", "not-media", "audio-only", "raw-no-size", "bad-pix-fmt",
+                                  "no-overlap", "unknown-metric", "bad-frames", "ms-ssim-too-small"])
+def test_bad_input_exits_2_with_one_line(case, pair, tmp_path):
+    ref, dist = pair
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"\x00garbage" * 500)
+    raw = tmp_path / "clip.yuv"
+    raw.write_bytes(bytes(320 * 180 * 3 // 2 * 2))
+    tiny = clip(frames=3, size=(64, 48), crf=30)
+    from tests.app.test_media import _audio_only
+
+    args = {
+        "missing": (tmp_path / "nope.mp4", dist),
+        "not-media": (ref, junk),
+        "audio-only": (_audio_only(tmp_path / "a.m4a"), dist),
+        "raw-no-size": (raw, raw),
+        "bad-pix-fmt": (raw, raw, "--size", "320x180", "--pix-fmt", "bayer_rggb8"),
+        "no-overlap": (ref, dist, "--offset", "50"),
+        "unknown-metric": (ref, dist, "--metrics", "psnr,bogus"),
+        "bad-frames": (ref, dist, "--frames", "x:y"),
+        "ms-ssim-too-small": (tiny, tiny, "--metrics", "ms_ssim"),
+    }[case]
+    result = _vq("score", *args, "--quiet")
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("vqinspect: "), result.stderr
+    assert "Traceback" not in result.stderr
+    if case in ("missing", "not-media", "audio-only"):
+        assert str(args[0] if case != "not-media" else junk) in lines[0]
+
+
+def test_broken_stream_scores_what_decoded_and_says_where(tmp_path):
+    good = clip(frames=30, size=SMALL, container="mkv", crf=30)
+    data = good.read_bytes()
+    broken = tmp_path / "broken.mkv"
+    broken.write_bytes(data[: len(data) * 2 // 3])
+    out = tmp_path / "o.json"
+    result = _vq("score", lossless(frames=30, size=SMALL), broken, "--metrics", "psnr", "--json", out, "--quiet")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert str(broken) in result.stderr and "truncated" in result.stderr
+    scored = json.loads(out.read_text())
+    assert scored["status"] == "broken" and 0 < len(scored["frames"]) < 30
