@@ -6,6 +6,7 @@ import statistics
 import subprocess
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -68,7 +69,7 @@ def _encode(frames, path: Path, crf: int, preset: str = "medium") -> None:
         s.width, s.height, s.pix_fmt = frames[0].width, frames[0].height, "yuv420p"
         s.options = {"crf": str(crf), "preset": preset, **QUIET_OPTIONS.get("libx264", {})}
         for i, f in enumerate(frames):
-            f.pts = i
+            f.pts, f.time_base = i, Fraction(1, 25)
             for p in s.encode(f):
                 out.mux(p)
         for p in s.encode():
