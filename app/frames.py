@@ -104,7 +104,11 @@ def _is_native_planar(fmt: av.VideoFormat, colour: list, depth: int) -> bool:
 
 
 def frame_planes(frame: av.VideoFrame, layout: PlanarLayout) -> Planes:
-    """Copy ``frame``'s colour planes into numpy arrays of ``layout.planar``."""
+    """``frame``'s colour planes as numpy arrays of ``layout.planar``, without a copy.
+
+    The arrays are views of the decoder's reference-counted buffers (rows may be
+    padded, i.e. strided); they keep the frame alive for as long as they live.
+    """
     if frame.format.name != layout.planar:
         kwargs = {"dst_colorspace": "ITU709"} if "BT.709" in layout.converted else {}
         frame = frame.reformat(format=layout.planar, **kwargs)
@@ -114,7 +118,7 @@ def frame_planes(frame: av.VideoFrame, layout: PlanarLayout) -> Planes:
     for plane in frame.planes[:n_planes]:
         row = plane.line_size // dtype.itemsize
         data = np.frombuffer(plane, dtype=dtype, count=row * plane.height)
-        out.append(data.reshape(plane.height, row)[:, : plane.width].copy())
+        out.append(data.reshape(plane.height, row)[:, : plane.width])
     return tuple(out)
 
 
