@@ -19,17 +19,19 @@ DEFAULT_METRICS = "psnr,ssim"
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"score": _cmd_score, "demo": _cmd_demo}
+    commands = {"score": _cmd_score, "report": _cmd_report, "snapshot": _cmd_snapshot,
+                "masks": _cmd_masks, "demo": _cmd_demo}
     if argv and argv[0] in commands:
         name, rest = argv[0], argv[1:]
     elif argv and argv[0] in ("-V", "--version"):
         print(f"vqinspect {__version__}")
         return 0
+    elif argv and argv[0] in ("-h", "--help"):
+        _top_parser().print_help()
+        return 0
     else:
-        name, rest = "score", argv
-        if not argv or argv[0] in ("-h", "--help"):
-            _top_parser().print_help()
-            return 0
+        name, rest = "gui", argv
+        commands["gui"] = _cmd_gui
     try:
         return commands[name](rest)
     except (InputError, MetricError) as exc:
@@ -47,21 +49,25 @@ def _fail(message: str, status: int = EXIT_BAD_INPUT) -> int:
 def _top_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vqinspect", description="Inspect video quality: "
                                 "a reference and its encode, per-frame scores and artifact maps.")
-    p.add_argument("command", nargs="?", help="score | demo")
-    p.epilog = ("vqinspect score REF DIST [--metrics psnr,ssim,ms_ssim|all] [--json PATH] ...\n"
-                "vqinspect demo   (builds the demo pair and scores it)")
+    p.add_argument("command", nargs="?", help="score | report | snapshot | masks | demo (-h for each)")
+    p.epilog = ("vqinspect [REF DIST] [--offset N] [--metrics ...]   open the inspector window\n"
+                "vqinspect score REF DIST [--metrics psnr,ssim,ms_ssim,vmaf|all] [--json PATH] ...\n"
+                "vqinspect report REF DIST -o report.html|report.pdf [--worst N] ...\n"
+                "vqinspect snapshot REF DIST --frame N --view VIEW --out FILE.png\n"
+                "vqinspect masks --pred PRED [--gt GT] [--source SRC] [--json PATH]\n"
+                "vqinspect demo   (opens the demo pair; headless: snapshot + score table)")
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     return p
 
 
-def _add_input_options(p: argparse.ArgumentParser) -> None:
+def add_input_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("raw video and image sequences")
     g.add_argument("--size", metavar="WxH", help="frame size of raw .yuv inputs")
     g.add_argument("--pix-fmt", metavar="FMT", help="pixel format of raw .yuv inputs (e.g. yuv420p, yuv420p10le)")
     g.add_argument("--fps", metavar="F", help="frame rate of raw .yuv inputs and image sequences (default 25)")
 
 
-def _add_pair_options(p: argparse.ArgumentParser) -> None:
+def add_pair_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--offset", type=int, default=0, metavar="N",
                    help="compare reference frame i with distorted frame i+N (either sign)")
     p.add_argument("--frames", metavar="START:END", help="reference frames to score (END exclusive)")
@@ -76,12 +82,12 @@ def _score_parser() -> argparse.ArgumentParser:
     p.add_argument("distorted")
     p.add_argument("--metrics", default=DEFAULT_METRICS,
                    help=f"comma-separated metrics or 'all' (known: {', '.join(available())}; default {DEFAULT_METRICS})")
-    _add_pair_options(p)
+    add_pair_options(p)
     p.add_argument("--json", metavar="PATH", help="write per-frame and pooled scores as JSON")
     p.add_argument("--csv", metavar="PATH", help="write per-frame scores as CSV")
     p.add_argument("--threads", type=int, default=None, metavar="N", help="kernel threads (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    _add_input_options(p)
+    add_input_options(p)
     return p
 
 
@@ -100,11 +106,11 @@ def parse_metrics(text: str, **options) -> list:
 
 def open_inputs(args) -> tuple:
     """Open the reference and distorted inputs with the raw/sequence options."""
-    raw, fps = _raw_spec(args)
+    raw, fps = raw_spec(args)
     return open_media(args.reference, raw, fps), open_media(args.distorted, raw, fps)
 
 
-def _raw_spec(args) -> tuple[RawSpec | None, Fraction | None]:
+def raw_spec(args) -> tuple[RawSpec | None, Fraction | None]:
     fps = None
     if args.fps:
         try:
@@ -155,7 +161,7 @@ def run_scoring(pair, metrics, json_path=None, csv_path=None, threads=None, quie
                                 lambda text: print(f"vqinspect: {text}", file=sys.stderr))
     if seconds > 1.0:
         print(f"vqinspect: kernels ready in {seconds:.1f} s", file=sys.stderr)
-    bar = _progress_bar(pair.frames, quiet)
+    bar = progress_bar(pair.frames, quiet)
     job = ScoringJob(pair, metrics, threads, on_progress=lambda p: bar.update(p.done - bar.n) if bar else None)
     try:
         result = job.run()
@@ -176,7 +182,7 @@ def run_scoring(pair, metrics, json_path=None, csv_path=None, threads=None, quie
     return 0
 
 
-def _progress_bar(total: int, quiet: bool):
+def progress_bar(total: int, quiet: bool):
     if quiet:
         return None
     from tqdm import tqdm
@@ -205,6 +211,41 @@ def _fmt(v: float) -> str:
     if v is None or not math.isfinite(v):
         return "-"
     return f"{v:.4f}" if abs(v) < 10 else f"{v:.3f}"
+
+
+def _cmd_gui(argv: list[str]) -> int:
+    """The inspector window; without a display, a snapshot and the score table instead."""
+    from widgets.launch import NO_DISPLAY, gui_parser, run_gui
+
+    status = run_gui(argv)
+    if status != NO_DISPLAY:
+        return status
+    args = gui_parser().parse_args(argv)
+    if not (args.reference and args.distorted):
+        return _fail("no display to open a window on, and no files to score")
+    from app.pairing import make_pair
+
+    ref, dist = open_inputs(args)
+    pair = make_pair(ref, dist, args.offset)
+    return run_scoring(pair, parse_metrics(args.metrics or DEFAULT_METRICS), threads=args.threads)
+
+
+def _cmd_snapshot(argv: list[str]) -> int:
+    from widgets.snapshot import snapshot_main
+
+    return snapshot_main(argv)
+
+
+def _cmd_report(argv: list[str]) -> int:
+    from app.report_cli import report_main
+
+    return report_main(argv)
+
+
+def _cmd_masks(argv: list[str]) -> int:
+    from app.masks_cli import masks_main
+
+    return masks_main(argv)
 
 
 def _cmd_demo(argv: list[str]) -> int:

@@ -32,13 +32,15 @@ def demo_pair() -> tuple[Path, Path]:
 
 
 def demo_main(argv: list[str]) -> int:
+    """Open the demo pair in the inspector; without a display, snapshot it and print scores."""
     from app.cli import parse_metrics, run_scoring
     from app.media import open_media
     from app.pairing import make_pair
 
     p = argparse.ArgumentParser(prog="vqinspect demo",
-                                description="Build the demo pair (cached) and score it.")
-    p.add_argument("--metrics", default="psnr,ssim,ms_ssim")
+                                description="Build the demo pair (cached) and open it in the inspector.")
+    p.add_argument("--metrics", default=None, help="metrics to score (default: all available)")
+    p.add_argument("--no-gui", action="store_true", help="only score the pair and print the table")
     p.add_argument("--paths", action="store_true", help="only print the two demo file paths")
     args = p.parse_args(argv)
     reference, distorted = demo_pair()
@@ -47,5 +49,11 @@ def demo_main(argv: list[str]) -> int:
         print(distorted)
         return 0
     print(f"reference: {reference}\ndistorted: {distorted}")
+    if not args.no_gui:
+        from widgets.launch import NO_DISPLAY, run_gui
+
+        status = run_gui([str(reference), str(distorted)] + (["--metrics", args.metrics] if args.metrics else []))
+        if status != NO_DISPLAY:
+            return status
     pair = make_pair(open_media(reference), open_media(distorted))
-    return run_scoring(pair, parse_metrics(args.metrics))
+    return run_scoring(pair, parse_metrics(args.metrics or "all"))

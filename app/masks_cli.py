@@ -1,0 +1,205 @@
+"""``vqinspect masks``: temporal consistency of a predicted mask or matte clip, from the shell."""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+from app.errors import InputError
+from app.masks_io import KINDS
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+FLOW_CHOICES = ("medium", "fast", "ultrafast", "none")
+STATS = ("mean", "harmonic_mean", "min", "max", "p1", "p5")
+_KIND_NAMES = {"binary": "binary masks", "alpha": "alpha mattes", "labels": "label maps"}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad command line as one InputError line, not usage + exit."""
+
+    def error(self, message: str):
+        raise InputError(None, f"{message} (see vqinspect masks --help)")
+
+
+def masks_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="vqinspect masks", description="Temporal consistency of a predicted segmentation "
+                "mask or alpha matte clip: accuracy against ground truth (J, F, MAD, ...), flicker "
+                "without flow, and flow-based consistency against the source video.")
+    p.add_argument("--pred", required=True, metavar="PRED",
+                   help="predicted masks or mattes: a video, or an image sequence (masks_%%04d.png or a folder)")
+    p.add_argument("--gt", metavar="GT", help="ground-truth masks or mattes, same size and frame count")
+    p.add_argument("--source", metavar="SRC", help="the source video, for the flow-based measures")
+    p.add_argument("--json", metavar="PATH", help="write per-frame and pooled values as JSON")
+    p.add_argument("--csv", metavar="PATH", help="write per-frame values as CSV")
+    p.add_argument("--maps", metavar="DIR", help="write the clip's error-rate and flip-count heatmaps as PNG")
+    p.add_argument("--kind", choices=KINDS, default="auto",
+                   help="how to read the mask values: binary (half range), alpha, labels (object ids); "
+                        "default auto")
+    p.add_argument("--gt-kind", choices=KINDS, default=None, help="the same for --gt (default: --kind)")
+    p.add_argument("--flow", choices=FLOW_CHOICES, default="medium",
+                   help="OpenCV DIS preset for the flow-based measures (default medium), or none")
+    p.add_argument("--window", type=int, default=8, metavar="N", help="VC window in frames (default 8)")
+    p.add_argument("--fps", metavar="F", help="frame rate of image sequences (default 25)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def masks_main(argv: list[str] | None = None) -> int:
+    """Run ``vqinspect masks``; returns the exit status (2 with one stderr line on bad input)."""
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    except InputError as exc:
+        print(f"vqinspect: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("vqinspect: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+
+
+def _run(argv: list[str]) -> int:
+    from app.mask_run import MaskProgress, score_masks
+    from app.masks import MaskOptions, open_mask_inputs
+    from app.results import write_atomic
+
+    args = masks_parser().parse_args(argv)
+    if args.window < 2:
+        raise InputError(None, f"--window must be at least 2, got {args.window}")
+    options = MaskOptions(kind=args.kind, gt_kind=args.gt_kind,
+                          flow=None if args.flow == "none" else args.flow, window=args.window)
+    inputs = open_mask_inputs(args.pred, args.gt, args.source, options, _fps(args.fps))
+    _warm_up_announced()
+    bar = None if args.quiet else _progress_bar(inputs.frame_count)
+
+    def progress(p: MaskProgress) -> None:
+        if bar is not None:
+            bar.update(p.done - bar.n)
+
+    try:
+        result = score_masks(inputs, options, progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.json:
+        import json
+
+        write_atomic(args.json, json.dumps(result.to_json(), indent=1, allow_nan=False))
+    if args.csv:
+        write_atomic(args.csv, result.to_csv())
+    if args.maps:
+        write_maps(result, Path(args.maps))
+    print(summary(result))
+    for problem in result.problems:
+        print(f"vqinspect: {problem}", file=sys.stderr)
+    if result.status == "broken":
+        print(f"vqinspect: scored {result.table.count} of {inputs.frame_count} frames before the problem "
+              "above", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def _warm_up_announced(patience: float = 0.5) -> None:
+    """Compile the kernels up front, saying so on stderr when it takes a while (a cold cache)."""
+    import threading
+
+    from app.masks import warm_up
+
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            warm_up()
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=work, name="vq-mask-warmup", daemon=True)
+    worker.start()
+    if not done.wait(patience):
+        print("vqinspect: compiling mask kernels on first use (once; cached for later runs)...", file=sys.stderr)
+    worker.join()
+
+
+def _fps(text: str | None) -> Fraction | None:
+    if not text:
+        return None
+    try:
+        fps = Fraction(text).limit_denominator(100000)
+    except (ValueError, ZeroDivisionError):
+        raise InputError(None, f"--fps wants a number like 25 or 30000/1001, got {text!r}") from None
+    if fps <= 0:
+        raise InputError(None, "--fps must be positive")
+    return fps
+
+
+def _progress_bar(total: int):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="frame", file=sys.stderr, dynamic_ncols=True, leave=False)
+
+
+def summary(result) -> str:
+    """The terminal summary: what was read, pooled values per key, DAVIS clip statistics and
+    the least stable frames."""
+    from app.mask_run import instability, least_stable
+
+    inputs = result.inputs
+    d = result.description()
+    title = (f"{_name(inputs.pred.info.path)}: {result.table.count} frames scored, "
+             f"{_KIND_NAMES[d['kind']]}" + (f" against {_name(inputs.gt.info.path)}" if inputs.gt else "")
+             + (f", flow {d['flow']}" if d["flow"] else ", no flow")
+             + (f", ids {d['ids']}" if d["ids"] else "") + f" ({result.elapsed:.1f} s)")
+    pooled = result.table.pooled()
+    rows = [["key", "mean", "harm.mean", "min", "max", "p1", "p5"]]
+    rows += [[k] + [_fmt(stats[s]) for s in STATS] for k, stats in pooled.items() if "_id" not in k]
+    lines = [title, *_columns(rows)]
+    for key in ("j", "f", "jf"):
+        if key in result.clip:
+            c = result.clip[key]
+            lines.append(f"{key}: mean {_fmt(c['mean'])}  recall {_fmt(c['recall'])}  decay {_fmt(c['decay'])}")
+    worst = least_stable(result.table)
+    if worst:
+        base, score = instability(result.table)
+        lines.append(f"least stable frames ({base} below " + ("the ground truth's" if inputs.gt else "1")
+                     + "): " + ", ".join(f"{f} (-{score[f - result.table.start]:.3f})" for f in worst))
+    return "\n".join(lines)
+
+
+def _name(path: str) -> str:
+    """A short name: the file name, with its folder for image-sequence patterns."""
+    p = Path(path)
+    return f"{p.parent.name}/{p.name}" if "%" in p.name else p.name
+
+
+def _columns(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    return ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+            for r in rows]
+
+
+def _fmt(v) -> str:
+    if v is None or not math.isfinite(v):
+        return "-"
+    return f"{v:.4f}" if abs(v) < 10 else f"{v:.3f}"
+
+
+def write_maps(result, folder: Path) -> list[Path]:
+    """The clip's maps as colour PNGs (inferno, bright = worse, levels from 0 to the map's
+    maximum): error_rate.png and flips.png."""
+    import cv2
+
+    from app.heatmap import colorize, colormap
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, values in result.maps.items():
+        top = float(values.max()) or 1.0
+        rgba = colorize(values, colormap("inferno"), (0.0, top))
+        path = folder / f"{name}.png"
+        if not cv2.imwrite(str(path), cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA)):
+            raise InputError(path, "cannot be written")
+        written.append(path)
+    return written

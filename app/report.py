@@ -1,0 +1,167 @@
+"""What a QC report says: the scores, the worst frames with their pictures, the bookmarks.
+
+Qt-free: pictures come in as PNG bytes, from ``app.report_images`` or from any callable
+``render_frame(frame) -> FramePanels`` (the GUI can pass its own), and bookmarks carry the
+PNG of the view the user saw. ``app.report_html`` turns a ``Report`` into the page.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from app import __version__
+from app.display import timecode
+from app.errors import InputError
+from app.report_images import FramePanels
+from app.results import ScoreResult
+from app.session import higher_is_worse
+
+DEFAULT_WORST = 6
+PREFERRED_KEYS = ("vmaf", "ssim", "ms_ssim", "psnr_y")
+# VMAF's elementary features: in the statistics table, plotted only when there is no VMAF
+_VMAF_FEATURES = ("vif", "adm", "aim", "motion")
+_FAMILIES = ("psnr", "mse", "ms_ssim", "ssim", "vmaf", "vif", "adm", "aim", "motion", "cambi", "msad")
+
+FrameRenderer = Callable[[int], FramePanels]
+
+
+@dataclass
+class WorstFrame:
+    rank: int
+    frame: int                        # reference frame
+    dist_frame: int
+    timecode: str
+    scores: dict[str, float]
+    images: FramePanels | None = None
+    error: str = ""                   # why there are no pictures, if so
+
+
+@dataclass
+class ReportBookmark:
+    frame: int
+    timecode: str
+    view_name: str
+    note: str
+    png: bytes | None
+    scores: dict[str, float]
+
+
+@dataclass
+class Report:
+    """Everything the page shows; build it with ``build_report``."""
+
+    result: ScoreResult
+    by: str
+    worst: list[WorstFrame]
+    bookmarks: list[ReportBookmark] = field(default_factory=list)
+    source: str = ""                  # where the scores come from
+    title: str = ""
+    generated: str = ""
+    notes: list[str] = field(default_factory=list)
+    display: tuple[str, str] = ("", "")   # how each clip's pictures were converted to RGB
+
+
+# ---------------------------------------------------------------- building
+
+def default_key(result: ScoreResult) -> str:
+    """The key that ranks frames: the first metric's own key (``psnr``: ``psnr_y``)."""
+    keys = result.table.keys
+    for metric in result.metrics:
+        if metric in keys:
+            return metric
+        own = [k for k in keys if k.startswith(metric + "_")]
+        if own:
+            return own[0]
+    return next((k for k in PREFERRED_KEYS if k in keys), keys[0])
+
+
+def worst_frames(result: ScoreResult, key: str, count: int) -> list[tuple[int, float]]:
+    """The ``count`` worst scored frames by ``key``, worst first (ties: earlier first)."""
+    t = result.table
+    column = t.column(key)
+    scored = np.flatnonzero(np.isfinite(column))
+    values = column[scored]
+    order = np.argsort(-values if higher_is_worse(key) else values, kind="stable")[:max(0, count)]
+    return [(int(t.start + scored[i]), float(values[i])) for i in order]
+
+
+def clip_fps(info: dict) -> Fraction:
+    """The reference frame rate from a probe dict (25 when unknown)."""
+    text = info.get("fps_rational")
+    try:
+        return Fraction(text) if text else Fraction(info.get("fps") or 25).limit_denominator(100000)
+    except (ValueError, ZeroDivisionError, TypeError):
+        return Fraction(25)
+
+
+def build_report(result: ScoreResult, *, worst: int = DEFAULT_WORST, by: str | None = None,
+                 render_frame: FrameRenderer | None = None, bookmarks: Iterable = (),
+                 source: str = "", title: str | None = None, notes: Iterable[str] = (),
+                 display: tuple[str, str] = ("", "")) -> Report:
+    """Rank the frames, render the worst ones' pictures, attach the bookmarks.
+
+    ``bookmarks`` are objects with ``frame``, ``note``, ``view_name`` and ``image`` (PNG
+    bytes or None), such as ``app.workspace.Bookmark``. A frame whose pictures cannot be
+    made keeps its row, with the reason instead of the pictures.
+    """
+    keys = result.table.keys
+    if not keys or result.table.count == 0:
+        raise InputError(None, "there are no scored frames to report on")
+    by = by or default_key(result)
+    if by not in keys:
+        raise InputError(None, f"--by {by}: no such score (available: {', '.join(keys)})")
+    fps = clip_fps(result.reference)
+    offset = int(result.alignment.get("offset", 0))
+    rows = []
+    for rank, (frame, _) in enumerate(worst_frames(result, by, worst), start=1):
+        row = WorstFrame(rank, frame, frame + offset, timecode(frame, fps), _scores(result, frame))
+        if render_frame is not None:
+            try:
+                row.images = render_frame(frame)
+            except (InputError, IndexError, ValueError) as exc:
+                row.error = f"pictures unavailable: {exc}"
+        rows.append(row)
+    marks = [ReportBookmark(int(b.frame), timecode(int(b.frame), fps), str(b.view_name or ""),
+                            str(b.note or ""), b.image, _scores(result, int(b.frame)))
+             for b in bookmarks]
+    ref, dist = (Path(str(d.get("path", "?"))).name for d in (result.reference, result.distorted))
+    return Report(result, by, rows, marks, source or f"computed by vqinspect {__version__}",
+                  title or f"Quality report: {dist} vs {ref}",
+                  datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M %Z"), list(notes),
+                  tuple(display))
+
+
+def _scores(result: ScoreResult, frame: int) -> dict[str, float]:
+    t = result.table
+    if not t.start <= frame < t.stop:
+        return {}
+    return {k: v for k, v in t.row(frame).items() if math.isfinite(v)}
+
+
+def plot_groups(keys: list[str]) -> list[tuple[str, list[str]]]:
+    """(title, keys) of each per-frame plot: one per metric family, in the table's order."""
+    groups: dict[str, list[str]] = {}
+    for key in keys:
+        family = next((f for f in _FAMILIES if key == f or key.startswith(f + "_")
+                       or (f in ("vif", "adm", "motion", "aim") and key.startswith(f))), key)
+        groups.setdefault(family, []).append(key)
+    if "vmaf" in groups:
+        groups = {f: k for f, k in groups.items() if f not in _VMAF_FEATURES}
+    return list(groups.items())
+
+
+def primary_keys(keys: list[str]) -> list[str]:
+    """One key per plot (``psnr_y`` for PSNR): what a worst-frame row quotes."""
+    return [k[0] for _, k in plot_groups(keys)]
+
+
+def ordered_keys(keys: list[str]) -> list[str]:
+    """The plotted keys first (in plot order), then the others (VMAF's features...)."""
+    plotted = [k for _, group in plot_groups(keys) for k in group]
+    return plotted + [k for k in keys if k not in plotted]

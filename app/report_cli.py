@@ -1,0 +1,260 @@
+"""``vqinspect report REF DIST -o report.html``: score (or reuse scores) and write a QC report.
+
+Scores come from the score cache, a fresh scoring run, or ``--scores FILE`` (a
+``vqinspect score`` JSON, a libvmaf log or an ffmpeg-quality-metrics result). ``.pdf``
+output goes through ``widgets.pdf.html_to_pdf`` (Qt), imported only when asked for.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from app.cli import (DEFAULT_METRICS, EXIT_BAD_INPUT, EXIT_INTERRUPTED, add_input_options,
+                     add_pair_options, open_inputs, parse_metrics)
+from app.errors import InputError
+from metrics.registry import Metric, MetricError, available, get_metric
+
+HTML_SUFFIXES = (".html", ".htm")
+PREFERRED_MAP = ("ssim", "ssim")
+
+
+def report_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vqinspect report", description="Write a QC report of a distorted "
+                                "clip against its reference: metadata, alignment, pooled statistics, "
+                                "per-frame plots and pictures of the worst frames.")
+    p.add_argument("reference")
+    p.add_argument("distorted")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="report.html (self-contained) or report.pdf")
+    p.add_argument("--metrics", default=DEFAULT_METRICS,
+                   help=f"metrics to score (known: {', '.join(available())}; default {DEFAULT_METRICS})")
+    p.add_argument("--scores", metavar="FILE", help="reuse scores instead of scoring: a vqinspect score "
+                   "JSON/CSV, a libvmaf log (JSON, XML, CSV) or an ffmpeg-quality-metrics JSON")
+    p.add_argument("--worst", type=int, default=6, metavar="N", help="pictures of the N worst frames (default 6)")
+    p.add_argument("--by", metavar="KEY", help="score that ranks the frames (default: the first metric's)")
+    p.add_argument("--map", metavar="METRIC:MAP", help="heatmap of the worst frames, e.g. ssim:ssim or "
+                   "psnr:squared_error, or 'none' (default: a map of the ranking metric)")
+    p.add_argument("--colormap", default="inferno", help="heatmap colormap (inferno, viridis, magma, ...)")
+    p.add_argument("--crop", default="480x270", metavar="WxH", help="size of the pictures' region, "
+                   "shown 1:1 (default 480x270; the whole frame when smaller)")
+    p.add_argument("--title", help="title of the report")
+    add_pair_options(p)
+    p.set_defaults(offset=None)
+    p.add_argument("--threads", type=int, default=None, metavar="N", help="kernel threads (default: all cores)")
+    p.add_argument("--no-cache", action="store_true", help="score again even if cached scores exist")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_input_options(p)
+    return p
+
+
+def report_main(argv: list[str]) -> int:
+    """Entry point of ``vqinspect report``; bad input: one line on stderr, status 2."""
+    try:
+        args = report_parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        return _run(args)
+    except (InputError, MetricError) as exc:
+        print(f"vqinspect: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("vqinspect: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run(args) -> int:
+    from app.pairing import make_pair, parse_range
+    from app.report import build_report
+    from app.report_html import render_html, write_html
+    from app.report_images import ReportImageRenderer
+
+    out = Path(args.output)
+    kind = _output_kind(out)
+    crop = _parse_crop(args.crop)
+    if args.worst < 0:
+        raise InputError(None, "--worst must be 0 or more")
+    try:
+        frames = parse_range(args.frames)
+    except ValueError as exc:
+        raise InputError(None, str(exc)) from None
+    ref, dist = open_inputs(args)
+    notes: list[str] = []
+    if args.scores:
+        result, source, offset, notes = _imported_result(args, ref, dist)
+        pair = make_pair(ref, dist, offset, frames, force_rate=args.force_rate, scaler=args.scaler)
+        result.reference, result.distorted = pair.reference.info.as_dict(), pair.distorted.info.as_dict()
+        if not result.alignment:                  # a file from another tool: the pair's, its frames
+            result.alignment = {**pair.alignment(), "start": result.table.start, "stop": result.table.stop}
+        metric_names = result.metrics
+    else:
+        metrics = parse_metrics(args.metrics)
+        pair = make_pair(ref, dist, args.offset or 0, frames, force_rate=args.force_rate, scaler=args.scaler)
+        result, source = _scores(pair, metrics, args)
+        metric_names = [m.name for m in metrics]
+    by = args.by
+    map_metric, map_name = choose_map(args.map, by or _default_by(result), metric_names)
+    with ReportImageRenderer(pair, map_metric, map_name, colormap=_colormap(args.colormap),
+                             crop_size=crop) as renderer:
+        report = build_report(result, worst=args.worst, by=by, render_frame=renderer.render,
+                              source=source, title=args.title, notes=notes,
+                              display=tuple(_display_text(s) for s in renderer.specs))
+    if kind == "pdf":
+        _write_pdf(render_html(report, paged=True), out)
+    else:
+        write_html(report, out)
+    print(out)
+    for problem in result.problems:
+        print(f"vqinspect: {problem}", file=sys.stderr)
+    return EXIT_BAD_INPUT if result.status == "broken" else 0
+
+
+def _display_text(spec) -> str:
+    return spec.label + (f" ({spec.note})" if spec.note else "")
+
+
+def _output_kind(out: Path) -> str:
+    suffix = out.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix == ".pdf":
+        return "pdf"
+    raise InputError(out, "the report must end in .html or .pdf")
+
+
+def _parse_crop(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise InputError(None, f"--crop wants WxH like 480x270, got {text!r}") from None
+    if w < 16 or h < 16:
+        raise InputError(None, f"--crop {text}: at least 16x16, please")
+    return w, h
+
+
+def _colormap(name: str) -> str:
+    from app.heatmap import colormap
+
+    try:
+        colormap(name)
+    except KeyError as exc:
+        raise InputError(None, str(exc.args[0])) from None
+    return name
+
+
+def _default_by(result) -> str | None:
+    from app.report import default_key
+
+    return default_key(result) if result.table.keys else None
+
+
+def _imported_result(args, ref, dist):
+    """(ScoreResult, source label, offset, notes) from ``--scores``."""
+    from app.imports import load_scores
+    from app.results import ScoreResult
+
+    imported = load_scores(args.scores)
+    notes = list(imported.notes)
+    if imported.result is not None:
+        result = imported.result
+        saved = int(result.alignment.get("offset", 0))
+        offset = args.offset if args.offset is not None else saved
+        if offset != saved:
+            notes.append(f"The scores were computed with offset {saved}; the pictures use offset {offset}.")
+        for role, saved, source in (("reference", result.reference, ref), ("distorted", result.distorted, dist)):
+            note = _mismatch(role, saved, source.info)
+            if note:
+                notes.append(note)
+                print(f"vqinspect: {args.scores}: {note}", file=sys.stderr)
+    else:
+        result = ScoreResult(imported.to_table(), [], {}, {}, {})
+        offset = args.offset or 0
+        notes.append(f"Scores imported from {imported.label}; its frame numbers are taken as "
+                     f"reference frame numbers.")
+    return result, imported.label, offset, notes
+
+
+def _mismatch(role: str, saved: dict, info) -> str:
+    """A note when a score file was made from another file than the one given."""
+    if not saved:
+        return ""
+    name, count = Path(str(saved.get("path", ""))).name, saved.get("frame_count")
+    if name and name != Path(info.path).name:
+        return f"the scores were computed for {role} {name}, not {Path(info.path).name}"
+    if count is not None and int(count) != info.frame_count:
+        return f"the scores' {role} had {count} frames, this one has {info.frame_count}"
+    return ""
+
+
+def _scores(pair, metrics: list[Metric], args):
+    """(ScoreResult, source) from the cache or a fresh run, which is then cached."""
+    from app import __version__
+    from app.score_cache import ScoreCache
+
+    cache = ScoreCache()
+    options = {"size": args.size, "pix_fmt": args.pix_fmt, "fps": args.fps}
+    result = None if args.no_cache else cache.load(pair, metrics, options)
+    if result is not None:
+        print("vqinspect: using cached scores (--no-cache to score again)", file=sys.stderr)
+        return result, f"computed by vqinspect {__version__} (cached)"
+    result = score_pair(pair, metrics, args.threads, args.quiet)
+    try:
+        cache.store(result, pair, metrics, options)
+    except OSError as exc:
+        print(f"vqinspect: could not cache the scores ({exc})", file=sys.stderr)
+    return result, f"computed by vqinspect {__version__}"
+
+
+def score_pair(pair, metrics: list[Metric], threads: int | None = None, quiet: bool = False):
+    """Score with the progress bar on stderr, as ``vqinspect score`` does."""
+    from app.cli import progress_bar
+    from app.engine import ScoringJob
+    from app.jit import warm_up_announced
+
+    for m in metrics:
+        m.check_size(pair.reference.info.width, pair.reference.info.height)
+    chroma = len(pair.reference.layout.planar) > 4 and not pair.reference.layout.planar.startswith("gray")
+    warm_up_announced(metrics, pair.bit_depth, chroma, lambda text: print(f"vqinspect: {text}", file=sys.stderr))
+    bar = progress_bar(pair.frames, quiet)
+    job = ScoringJob(pair, metrics, threads, on_progress=lambda p: bar.update(p.done - bar.n) if bar else None)
+    try:
+        return job.run()
+    finally:
+        if bar:
+            bar.close()
+
+
+def choose_map(spec: str | None, by: str | None, metric_names: list[str]) -> tuple[Metric | None, str | None]:
+    """The metric map for the heatmap panels: ``METRIC:MAP``/``MAP``, 'none', or by default a
+    map of the metric that owns the ranking key, else of the scored metrics, else SSIM's."""
+    if spec and spec.lower() == "none":
+        return None, None
+    drawers = []
+    for name in available():
+        try:
+            metric = get_metric(name)
+        except (MetricError, TypeError, ValueError):
+            continue
+        if metric.maps and metric.compute_map is not None:
+            drawers.append(metric)
+    if spec:
+        metric_name, _, map_name = spec.rpartition(":")
+        for m in drawers:
+            if map_name in m.maps and (not metric_name or m.name == metric_name):
+                return m, map_name
+        known = ", ".join(f"{m.name}:{n}" for m in drawers for n in m.maps) or "none"
+        raise InputError(None, f"--map {spec}: no such map (available: {known})")
+    ranked = [m for m in drawers if by in m.keys]
+    ranked += [m for name in metric_names for m in drawers if m.name == name]
+    ranked += [m for m in drawers if (m.name, m.maps[0]) == PREFERRED_MAP]
+    return (ranked[0], ranked[0].maps[0]) if ranked else (None, None)
+
+
+def _write_pdf(html: str, out: Path) -> None:
+    try:
+        from widgets.pdf import html_to_pdf
+    except ImportError:
+        raise InputError(out, "PDF output needs the Qt PDF writer (widgets.pdf), which this "
+                              "installation lacks; write .html instead") from None
+    html_to_pdf(html, out)

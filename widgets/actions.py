@@ -1,0 +1,126 @@
+"""Menus and keys of the inspector window, as QActions (so menus show the shortcuts).
+
+Keys are what video-compare and players taught users: space play/pause, arrows step
+(shift: 10), Home/End, Ctrl+G go to frame, N/P worst frames, T flips A/B, 1-5 modes.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog
+
+from app.errors import InputError
+from widgets import export, settings_store
+
+VIDEO_FILTER = ("Video (*.mp4 *.mkv *.mov *.webm *.ivf *.y4m *.ts *.m2ts *.mxf *.avi *.yuv *.264 *.265 "
+                "*.hevc *.h264);;All files (*)")
+
+
+def install(window) -> None:
+    """Create the menus and window-wide shortcuts; ``window.commands`` names them all (``actions`` is QWidget.actions())."""
+    window.commands = {}
+    s, vp = window.session, window.viewport
+
+    def add(menu, name, text, slot, shortcut=None):
+        action = QAction(text, window)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _=False: slot())
+        menu.addAction(action)
+        window.addAction(action)
+        window.commands[name] = action
+        return action
+
+    bar = window.menuBar()
+    files = bar.addMenu("&File")
+    add(files, "open_reference", "Open &Reference…", lambda: _open(window, "reference"), "Ctrl+O")
+    add(files, "open_distorted", "Open &Distorted…", lambda: _open(window, "distorted"), "Ctrl+Shift+O")
+    add(files, "open_last", "Open &Last Pair", lambda: _open_last(window), "Ctrl+Shift+L")
+    files.addSeparator()
+    add(files, "export", "&Export View as PNG…", lambda: _export(window), "Ctrl+E")
+    add(files, "copy", "&Copy View", lambda: _copy(window), "Ctrl+Shift+C")
+    files.addSeparator()
+    add(files, "quit", "&Quit", window.close, "Ctrl+Q")
+
+    view = bar.addMenu("&View")
+    for action in window.toolbar.mode_actions.values():
+        view.addAction(action)
+        window.addAction(action)
+    view.addSeparator()
+    add(view, "toggle_ab", "Flip A/B (reference ↔ distorted)", lambda: _flip(window), "T")
+    add(view, "zoom_in", "Zoom In", lambda: vp.zoom_at(1.25, *_centre(vp)), "+")
+    add(view, "zoom_out", "Zoom Out", lambda: vp.zoom_at(0.8, *_centre(vp)), "-")
+    view.addAction(window.toolbar.fit_action)
+    view.addAction(window.toolbar.actual_action)
+    view.addSeparator()
+    for dock in (window.pixel_dock, window.scores_dock, window.files_dock):
+        view.addAction(dock.toggleViewAction())
+
+    go = bar.addMenu("&Go")
+    add(go, "play", "Play / Pause", window.player.toggle, "Space")
+    add(go, "next", "Next Frame", lambda: s.step(1), "Right")
+    add(go, "previous", "Previous Frame", lambda: s.step(-1), "Left")
+    add(go, "next10", "Forward 10 Frames", lambda: s.step(10), "Shift+Right")
+    add(go, "previous10", "Back 10 Frames", lambda: s.step(-10), "Shift+Left")
+    add(go, "first", "First Frame", s.home, "Home")
+    add(go, "last", "Last Frame", s.end, "End")
+    add(go, "goto", "Go to Frame…", window.transport.focus_frame_box, "Ctrl+G")
+    go.addSeparator()
+    add(go, "next_worst", "Next Worst Frame", lambda: s.next_worst(window.summary.chosen_key, 1), "N")
+    add(go, "previous_worst", "Previous Worst Frame",
+        lambda: s.next_worst(window.summary.chosen_key, -1), "P")
+
+    scoring = bar.addMenu("&Scoring")
+    add(scoring, "cancel", "Cancel Scoring", window.cancel_scoring, "Ctrl+.")
+
+
+def _centre(viewport) -> tuple[float, float]:
+    w, h = viewport.view_size
+    return w / 2.0, h / 2.0
+
+
+def _flip(window) -> None:
+    """T: in A/B mode flip the clip shown; from another mode, enter A/B."""
+    v = window.view_settings
+    if v.mode != "ab":
+        v.set_mode("ab")
+    else:
+        v.toggle_ab()
+
+
+def _open(window, role: str) -> None:
+    path, _ = QFileDialog.getOpenFileName(window, f"Open {role} clip", "", VIDEO_FILTER)
+    if path:
+        offset = window.session.offset
+        window.open_paths(path if role == "reference" else None,
+                          path if role == "distorted" else None, offset)
+
+
+def _open_last(window) -> None:
+    reference, distorted = settings_store.last_files(window.store)
+    if reference is None or distorted is None:
+        window.show_message("No previous pair to reopen (or its files have moved).", error=True)
+        return
+    window.open_paths(reference, distorted)
+
+
+def _export(window) -> None:
+    if window.session.pair is None:
+        window.show_message("Nothing to export: open a pair first.", error=True)
+        return
+    suggested = f"vqinspect_frame{window.session.frame}_{window.view_settings.mode}.png"
+    path, _ = QFileDialog.getSaveFileName(window, "Export view as PNG", suggested, "PNG image (*.png)")
+    if not path:
+        return
+    try:
+        export.save_png(export.export_image(window), path)
+    except InputError as exc:
+        window.show_message(str(exc), error=True)
+        return
+    window.show_message(f"Saved {path}")
+
+
+def _copy(window) -> None:
+    export.copy_to_clipboard(export.export_image(window))
+    window.show_message("View copied to the clipboard (with its caption).")

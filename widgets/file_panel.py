@@ -1,0 +1,122 @@
+"""The file panel: each clip's probe and the pairing (offset, editable; scored range; notes)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QSpinBox, QVBoxLayout, QWidget)
+
+from app.display import color_spec
+
+FIELDS = ("File", "Codec", "Size", "Rate", "Frames", "Pixels", "Colour", "Shown as")
+
+
+def probe_rows(source) -> dict[str, str]:
+    """The probe of a MediaSource as label -> text rows for the panel."""
+    i = source.info
+    rate = f"{float(i.fps):.3f} fps ({i.fps.numerator}/{i.fps.denominator})"
+    if i.variable_frame_rate:
+        rate += ", variable"
+    duration = f"{i.duration:.2f} s" if i.duration else "?"
+    bitrate = f", {i.bitrate / 1e6:.2f} Mb/s" if i.bitrate else ""
+    spec = color_spec(i, source.layout)
+    shown = spec.label + (f" ({spec.note})" if spec.note else "")
+    tags = (i.color_range, i.color_matrix, i.color_primaries, i.color_transfer)
+    colour = ("untagged (no colour metadata)" if all(t == "unknown" for t in tags) else
+              f"range {i.color_range}, matrix {i.color_matrix}, primaries {i.color_primaries}, "
+              f"transfer {i.color_transfer}")
+    rows = {
+        "File": Path(i.path).name,
+        "Codec": f"{i.codec} in {i.container.split(',')[0]}{bitrate}",
+        "Size": f"{i.width} × {i.height}",
+        "Rate": rate,
+        "Frames": f"{i.frame_count} ({duration})",
+        "Pixels": f"{i.pix_fmt}, {i.bit_depth}-bit {i.chroma_subsampling}",
+        "Colour": colour,
+        "Shown as": shown,
+    }
+    notes = [n for n in (i.conversion, i.truncated) if n]
+    if notes:
+        rows["Notes"] = "; ".join(notes)
+    return rows
+
+
+class ClipBox(QGroupBox):
+    """One clip's probe as a form."""
+
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(title, parent)
+        self.form = QFormLayout(self)
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self.values: dict[str, QLabel] = {}
+        for name in (*FIELDS, "Notes"):
+            label = QLabel("—")
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.values[name] = label
+            self.form.addRow(name, label)
+        self.show_source(None)
+
+    def show_source(self, source) -> None:
+        rows = probe_rows(source) if source is not None else {"File": "not opened"}
+        for name, label in self.values.items():
+            label.setText(rows.get(name, "—"))
+            self.form.setRowVisible(label, name in rows or name != "Notes")
+        self.values["File"].setToolTip(source.info.path if source is not None else "")
+
+
+class FilePanel(QWidget):
+    """Both clips' probes and the offset; ``offset_requested(n)`` when the user edits it."""
+
+    offset_requested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.reference = ClipBox("Reference")
+        self.distorted = ClipBox("Distorted")
+        pairing = QGroupBox("Pairing")
+        form = QFormLayout(pairing)
+        self.offset = QSpinBox()
+        self.offset.setRange(-1_000_000, 1_000_000)
+        self.offset.setKeyboardTracking(False)      # re-score on Enter / arrows, not per digit
+        self.offset.setToolTip("Distorted frame = reference frame + offset. Enter applies it.")
+        self.offset.setEnabled(False)
+        self.offset.valueChanged.connect(self._on_offset_changed)
+        self.scored = QLabel("—")
+        self.notes = QLabel("")
+        self.notes.setWordWrap(True)
+        form.addRow("Offset", self.offset)
+        form.addRow("Frames", self.scored)
+        form.addRow("Notes", self.notes)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.reference)
+        layout.addWidget(self.distorted)
+        layout.addWidget(pairing)
+        layout.addStretch(1)
+        self._updating = False
+
+    def show_sources(self, reference, distorted) -> None:
+        self.reference.show_source(reference)
+        self.distorted.show_source(distorted)
+
+    def show_pair(self, pair) -> None:
+        self._updating = True
+        try:
+            self.offset.setEnabled(pair is not None)
+            if pair is not None:
+                self.offset.setValue(pair.offset)
+        finally:
+            self._updating = False
+        if pair is None:
+            self.scored.setText("—")
+            self.notes.setText("")
+            return
+        self.scored.setText(f"reference {pair.start}–{pair.stop - 1} ({pair.frames} paired), "
+                            f"distorted {pair.start + pair.offset}–{pair.stop - 1 + pair.offset}")
+        self.notes.setText("; ".join(pair.notes) or "same size and format")
+
+    def _on_offset_changed(self, value: int) -> None:
+        if not self._updating:
+            self.offset_requested.emit(value)

@@ -1,0 +1,161 @@
+"""Starting the inspector: ``vqinspect [REF DIST] [--offset N] [--metrics ...]``.
+
+Without a display (Linux with neither DISPLAY nor WAYLAND_DISPLAY, and no
+QT_QPA_PLATFORM chosen) it says so, renders a snapshot PNG offscreen instead and
+returns NO_DISPLAY so that the caller can print the score table.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+
+from app.errors import InputError
+from app.metric_choice import MetricChoice
+
+EXIT_BAD_INPUT = 2
+NO_DISPLAY = 3
+
+
+def display_available() -> bool:
+    """Whether Qt can open windows here (or the user picked a platform plugin)."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def application():
+    """The QApplication (created if needed), styled once with the inspector's look."""
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "vqinspect"])
+    if not app.property("vqinspect_styled"):
+        app.setOrganizationName("vqinspect")
+        app.setApplicationName("vqinspect")
+        app.setStyle("Fusion")
+        app.setStyleSheet(resources.files("resources").joinpath("style.qss").read_text(encoding="utf-8"))
+        with resources.as_file(resources.files("resources").joinpath("icon.svg")) as icon:
+            app.setWindowIcon(QIcon(str(icon)))
+        app.setProperty("vqinspect_styled", True)
+    return app
+
+
+def freeze_startup_objects() -> None:
+    """Exempt everything allocated so far (modules, widgets) from garbage collection.
+
+    A full collection walks every tracked object; with Qt, numba and pyqtgraph loaded
+    that stalls the event loop for tens of milliseconds whenever the scoring threads'
+    allocations trigger one. Frozen objects are skipped, so collections stay short.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def add_input_options(p: argparse.ArgumentParser, size_flag: str = "--size") -> None:
+    """Raw YUV and image-sequence options, as ``vqinspect score`` has them."""
+    g = p.add_argument_group("raw video and image sequences")
+    g.add_argument(size_flag, dest="raw_size", metavar="WxH", help="frame size of raw .yuv inputs")
+    g.add_argument("--pix-fmt", metavar="FMT", help="pixel format of raw .yuv inputs (e.g. yuv420p10le)")
+    g.add_argument("--fps", metavar="F", help="frame rate of raw .yuv inputs and image sequences (default 25)")
+
+
+def open_options(args) -> dict:
+    """``open_media`` keyword arguments (raw spec, fps) from the parsed input options."""
+    from app.cli import raw_spec
+
+    paths = [p for p in (args.reference, args.distorted) if p]
+    spec_args = argparse.Namespace(reference=paths[0] if paths else "", distorted=paths[-1] if paths else "",
+                                   size=args.raw_size, pix_fmt=args.pix_fmt, fps=args.fps)
+    raw, fps = raw_spec(spec_args)
+    return {"raw": raw, "fps": fps}
+
+
+def parse_metric_names(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    from metrics.registry import available
+
+    if text.strip() == "all":
+        return available()
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise InputError(None, "--metrics is empty")
+    return names
+
+
+def gui_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vqinspect", description="The inspector window: a reference and "
+                                "its encode side by side, per-frame scores and artifact heatmaps.")
+    p.add_argument("reference", nargs="?", help="reference clip (drop files on the window instead)")
+    p.add_argument("distorted", nargs="?", help="distorted clip")
+    p.add_argument("--offset", type=int, default=0, metavar="N",
+                   help="compare reference frame i with distorted frame i+N")
+    p.add_argument("--metrics", metavar="LIST", help="comma-separated metrics to score, or 'all' "
+                   "(default: psnr, ssim, ms_ssim and vmaf where available)")
+    p.add_argument("--threads", type=int, default=None, metavar="N", help="kernel threads for scoring")
+    add_input_options(p)
+    return p
+
+
+def run_gui(argv: list[str]) -> int:
+    """Open the inspector window (empty, or with REF DIST); returns the exit status."""
+    try:
+        args = gui_parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        metrics = MetricChoice.from_names(parse_metric_names(args.metrics))
+        options = open_options(args)
+    except InputError as exc:
+        print(f"vqinspect: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not display_available():
+        return _headless(args, metrics, options)
+    from widgets.main_window import InspectorWindow
+
+    app = application()
+    window = InspectorWindow(metrics, open_options=options, threads=args.threads)
+    window.show()
+    _report_unexpected_errors(window)
+    freeze_startup_objects()
+    if args.reference or args.distorted:
+        window.open_paths(args.reference, args.distorted, args.offset)
+    return app.exec()
+
+
+def _report_unexpected_errors(window) -> None:
+    """A bug in a slot: the traceback goes to stderr as usual, and the user gets one line
+    in the status bar instead of silence."""
+    previous = sys.excepthook
+
+    def hook(kind, value, tb):
+        previous(kind, value, tb)
+        window.show_message(f"Internal error ({kind.__name__}: {value}); details are on the terminal.",
+                            error=True)
+
+    sys.excepthook = hook
+
+
+def _headless(args, metrics: MetricChoice, options: dict) -> int:
+    print("vqinspect: no display available (DISPLAY and WAYLAND_DISPLAY are unset), so no window; "
+          "set QT_QPA_PLATFORM=offscreen to force one", file=sys.stderr)
+    if not (args.reference and args.distorted):
+        return NO_DISPLAY
+    from widgets.snapshot import SnapshotSpec, render_snapshot, snapshot_dir
+
+    out = snapshot_dir() / f"{Path(args.reference).stem}_vs_{Path(args.distorted).stem}.png"
+    spec = SnapshotSpec(args.reference, args.distorted, frame=None, view="side-by-side", out=out,
+                        offset=args.offset, metrics=metrics, open_options=options, score=False)
+    try:
+        render_snapshot(spec)
+    except InputError as exc:
+        print(f"vqinspect: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"vqinspect: wrote a snapshot of the inspector to {out}", file=sys.stderr)
+    return NO_DISPLAY

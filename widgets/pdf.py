@@ -1,0 +1,42 @@
+"""HTML to PDF with Qt's own text engine (QTextDocument + QPdfWriter): no browser needed."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, QSizeF
+from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+
+A4_MARGIN_MM = 12.0
+RESOLUTION_DPI = 144
+
+
+def _ensure_app() -> QGuiApplication:
+    """A Qt application for painting; offscreen when there is no display."""
+    app = QGuiApplication.instance()
+    if app is None:
+        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QGuiApplication([])
+    return app
+
+
+def html_to_pdf(html: str, path: str | os.PathLike) -> None:
+    """Lay ``html`` out on A4 pages and write them to ``path`` (through a temporary file)."""
+    _ensure_app()
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.part")
+    writer = QPdfWriter(str(tmp))
+    writer.setResolution(RESOLUTION_DPI)
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
+                                     QMarginsF(A4_MARGIN_MM, A4_MARGIN_MM, A4_MARGIN_MM, A4_MARGIN_MM),
+                                     QPageLayout.Unit.Millimeter))
+    writer.setTitle("vqinspect report")
+    writer.setCreator("vqinspect")
+    doc = QTextDocument()
+    doc.setHtml(html)
+    rect = writer.pageLayout().paintRectPixels(writer.resolution())
+    doc.setPageSize(QSizeF(rect.width(), rect.height()))
+    doc.print_(writer)
+    del writer  # flushes and closes the file
+    os.replace(tmp, path)

@@ -1,0 +1,197 @@
+"""``vqinspect snapshot REF DIST --frame N --view MODE --out FILE.png [--size WxH]``.
+
+Builds the same inspector window offscreen (never shown on screen), opens the pair,
+seeks, waits for the frame (and its map), by default for the scoring pass too so the
+plots are full, and saves the window — or, with ``--view-only``, the exported view
+with its caption — as a PNG. Runs headless: QT_QPA_PLATFORM=offscreen when no display.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.errors import InputError
+from app.metric_choice import MetricChoice
+from app.view_state import MODES
+from widgets.launch import (EXIT_BAD_INPUT, add_input_options, application, display_available,
+                            open_options, parse_metric_names)
+
+DEFAULT_SIZE = (1600, 1000)
+FRAME_TIMEOUT = 120.0
+
+
+@dataclass
+class SnapshotSpec:
+    reference: str
+    distorted: str
+    frame: int | None                 # None: the first paired frame
+    view: str                         # side-by-side, wipe, ab[:distorted], diff[:rgb], heatmap:MAP
+    out: Path
+    size: tuple[int, int] = DEFAULT_SIZE
+    offset: int = 0
+    metrics: MetricChoice | None = None
+    open_options: dict = field(default_factory=dict)
+    score: bool = True                # wait for the whole scoring pass (full plots)
+    view_only: bool = False
+    colormap: str | None = None
+
+
+def snapshot_dir() -> Path:
+    import platformdirs
+
+    path = Path(os.environ.get("VQINSPECT_CACHE", platformdirs.user_cache_dir("vqinspect"))) / "snapshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def parse_view(text: str) -> tuple[str, str]:
+    """``MODE[:ARG]`` -> (mode, arg); InputError naming the choices."""
+    mode, _, arg = text.partition(":")
+    mode = {"side_by_side": "side-by-side", "sbs": "side-by-side", "difference": "diff",
+            "a/b": "ab"}.get(mode, mode)
+    if mode not in MODES:
+        raise InputError(None, f"--view {text!r}: choose side-by-side, wipe, ab, diff or heatmap:MAP")
+    if mode == "heatmap" and not arg:
+        raise InputError(None, "--view heatmap needs a map, e.g. heatmap:ssim or heatmap:squared_error")
+    return mode, arg
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise InputError(None, f"--size wants WxH like 1600x1000, got {text!r}") from None
+    if not (320 <= w <= 10000 and 240 <= h <= 10000):
+        raise InputError(None, f"--size {text}: width 320..10000 and height 240..10000, please")
+    return w, h
+
+
+def render_snapshot(spec: SnapshotSpec) -> Path:
+    """Render and save; InputError for anything the user can fix."""
+    from PySide6.QtCore import QSettings, Qt
+
+    from app.media import open_media
+    from widgets import export
+    from widgets.main_window import InspectorWindow
+
+    mode, arg = parse_view(spec.view)
+    if not display_available():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app = application()
+    metrics = spec.metrics or MetricChoice.default()
+    map_key = None
+    if mode == "heatmap":
+        map_key = metrics.find_map(arg)
+        if map_key is None:
+            names = ", ".join(m for _, m in metrics.map_keys) or "none"
+            raise InputError(None, f"--view heatmap:{arg}: no such map (available: {names})")
+    reference = open_media(spec.reference, **spec.open_options)
+    distorted = open_media(spec.distorted, **spec.open_options)
+    with tempfile.TemporaryDirectory(prefix="vqinspect-snapshot-") as tmp:
+        settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
+        window = InspectorWindow(metrics, settings=settings, open_options=spec.open_options)
+        try:
+            window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+            window.resize(*spec.size)
+            window.show()
+            _configure(window, mode, arg, map_key, spec.colormap)
+            window.session.set_sources(reference, distorted, spec.offset)
+            session = window.session
+            frame = session.first_frame if spec.frame is None else spec.frame
+            if not session.first_frame <= frame <= session.last_frame:
+                raise InputError(None, f"--frame {frame} is outside the paired frames "
+                                       f"{session.first_frame}..{session.last_frame}")
+            session.seek(frame)
+            window.request_frame()
+            _wait(app, lambda: _ready(window, frame, mode, spec.score), FRAME_TIMEOUT)
+            image = export.export_image(window) if spec.view_only else window.grab().toImage()
+            export.save_png(image, spec.out)
+        finally:
+            window.close()
+    return Path(spec.out)
+
+
+def _configure(window, mode: str, arg: str, map_key, colormap: str | None) -> None:
+    v = window.view_settings
+    if colormap:
+        from app.heatmap import colormap as lookup
+        try:
+            lookup(colormap)
+        except KeyError as exc:
+            raise InputError(None, str(exc.args[0])) from None
+        v.set_colormap(colormap)
+    if mode == "heatmap":
+        v.set_map(map_key)
+    if mode == "ab" and arg.startswith("dist"):
+        v.toggle_ab()
+    if mode == "diff" and arg:
+        v.set_diff_kind("rgb" if arg.lower() == "rgb" else "luma")
+    v.set_mode(mode)
+
+
+def _ready(window, frame: int, mode: str, score: bool) -> bool:
+    images, map_image = window.view_area.images, window.view_area.map
+    shown = images is not None and images.request.frame == frame
+    if mode == "diff":
+        shown = shown and images.diff_rgb is not None
+    if mode == "heatmap":
+        shown = shown and map_image is not None and map_image.request.frame == frame
+    if score and window.runner is not None and window.runner.running:
+        return False
+    return shown
+
+
+def _wait(app, predicate, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise InputError(None, f"the frame was not ready after {timeout:.0f} s")
+        app.processEvents()
+        time.sleep(0.005)
+    app.processEvents()
+
+
+def snapshot_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vqinspect snapshot", description="Render the inspector window "
+                                "offscreen for a frame and view, and save it as a PNG.")
+    p.add_argument("reference")
+    p.add_argument("distorted")
+    p.add_argument("--frame", type=int, default=None, metavar="N", help="reference frame (default: first)")
+    p.add_argument("--view", default="side-by-side", metavar="MODE",
+                   help="side-by-side | wipe | ab[:distorted] | diff[:rgb] | heatmap:MAP")
+    p.add_argument("--out", required=True, metavar="FILE.png")
+    p.add_argument("--size", default=f"{DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]}", metavar="WxH",
+                   help="window size (default 1600x1000)")
+    p.add_argument("--offset", type=int, default=0, metavar="N")
+    p.add_argument("--metrics", metavar="LIST", help="metrics to score and plot, or 'all'")
+    p.add_argument("--colormap", metavar="NAME", help="heatmap colormap (inferno, viridis, magma, ...)")
+    p.add_argument("--no-scores", action="store_true", help="do not wait for the scoring pass")
+    p.add_argument("--view-only", action="store_true",
+                   help="save the picture area with its caption instead of the whole window")
+    add_input_options(p, size_flag="--raw-size")
+    return p
+
+
+def snapshot_main(argv: list[str]) -> int:
+    """Entry point of ``vqinspect snapshot``; bad input: one line on stderr, status 2."""
+    try:
+        args = snapshot_parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        spec = SnapshotSpec(args.reference, args.distorted, args.frame, args.view, Path(args.out),
+                            parse_size(args.size), args.offset,
+                            MetricChoice.from_names(parse_metric_names(args.metrics)),
+                            open_options(args), not args.no_scores, args.view_only, args.colormap)
+        parse_view(args.view)
+        out = render_snapshot(spec)
+    except InputError as exc:
+        print(f"vqinspect: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(out)
+    return 0
