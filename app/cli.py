@@ -14,7 +14,7 @@ from metrics.registry import MetricError, available, get_metric
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
-DEFAULT_METRICS = "psnr,ssim"
+DEFAULT_METRICS = "psnr,ssim,vmaf"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +67,17 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--fps", metavar="F", help="frame rate of raw .yuv inputs and image sequences (default 25)")
 
 
+def add_metric_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--vmaf-model", metavar="NAME|PATH", default=None,
+                   help="VMAF model: vmaf_v0.6.1 (default), vmaf_v0.6.1neg, vmaf_4k_v0.6.1 or a libvmaf JSON file")
+
+
+def metric_options(args) -> dict[str, dict]:
+    """Per-metric options from the command line (``--vmaf-model``)."""
+    model = getattr(args, "vmaf_model", None)
+    return {"vmaf": {"model": model}} if model else {}
+
+
 def add_pair_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--offset", type=int, default=0, metavar="N",
                    help="compare reference frame i with distorted frame i+N (either sign)")
@@ -82,6 +93,7 @@ def _score_parser() -> argparse.ArgumentParser:
     p.add_argument("distorted")
     p.add_argument("--metrics", default=DEFAULT_METRICS,
                    help=f"comma-separated metrics or 'all' (known: {', '.join(available())}; default {DEFAULT_METRICS})")
+    add_metric_options(p)
     add_pair_options(p)
     p.add_argument("--json", metavar="PATH", help="write per-frame and pooled scores as JSON")
     p.add_argument("--csv", metavar="PATH", help="write per-frame scores as CSV")
@@ -91,16 +103,19 @@ def _score_parser() -> argparse.ArgumentParser:
     return p
 
 
-def parse_metrics(text: str, **options) -> list:
+def parse_metrics(text: str, options: dict[str, dict] | None = None) -> list:
+    """Metrics named in ``text`` ("psnr,ssim" or "all"), built with per-metric ``options``."""
     names = available() if text.strip() == "all" else [n.strip() for n in text.split(",") if n.strip()]
     if not names:
         raise InputError(None, "--metrics is empty")
     metrics = []
-    for name in names:
+    for name in dict.fromkeys(names):
         try:
-            metrics.append(get_metric(name, **options.get(name, {})))
+            metrics.append(get_metric(name, **(options or {}).get(name, {})))
         except KeyError as exc:
             raise InputError(None, str(exc.args[0])) from None
+        except ValueError as exc:  # e.g. an unusable VMAF model file
+            raise InputError(None, str(exc)) from None
     return metrics
 
 
@@ -138,7 +153,7 @@ def _cmd_score(argv: list[str]) -> int:
     from app.pairing import make_pair, parse_range
 
     args = _score_parser().parse_args(argv)
-    metrics = parse_metrics(args.metrics)
+    metrics = parse_metrics(args.metrics, metric_options(args))
     try:
         frames = parse_range(args.frames)
     except ValueError as exc:

@@ -13,7 +13,7 @@ WARM_SIZE = (256, 320)  # big enough for five MS-SSIM scales
 
 
 def warm_up_announced(metrics: Iterable[Metric], bit_depth: int, chroma: bool,
-                      announce: Callable[[str], None], patience: float = 0.5) -> float:
+                      announce: Callable[[str], None], patience: float = 2.0) -> float:
     """``warm_up`` that calls ``announce`` if it takes longer than ``patience`` (a cold cache)."""
     done = threading.Event()
     t0 = time.perf_counter()

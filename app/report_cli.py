@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from app.cli import (DEFAULT_METRICS, EXIT_BAD_INPUT, EXIT_INTERRUPTED, add_input_options,
-                     add_pair_options, open_inputs, parse_metrics)
+                     add_pair_options, metric_options, add_metric_options, open_inputs, parse_metrics)
 from app.errors import InputError
 from metrics.registry import Metric, MetricError, available, get_metric
 
@@ -39,6 +39,7 @@ def report_parser() -> argparse.ArgumentParser:
     p.add_argument("--crop", default="480x270", metavar="WxH", help="size of the pictures' region, "
                    "shown 1:1 (default 480x270; the whole frame when smaller)")
     p.add_argument("--title", help="title of the report")
+    add_metric_options(p)
     add_pair_options(p)
     p.set_defaults(offset=None)
     p.add_argument("--threads", type=int, default=None, metavar="N", help="kernel threads (default: all cores)")
@@ -89,7 +90,7 @@ def _run(args) -> int:
             result.alignment = {**pair.alignment(), "start": result.table.start, "stop": result.table.stop}
         metric_names = result.metrics
     else:
-        metrics = parse_metrics(args.metrics)
+        metrics = parse_metrics(args.metrics, metric_options(args))
         pair = make_pair(ref, dist, args.offset or 0, frames, force_rate=args.force_rate, scaler=args.scaler)
         result, source = _scores(pair, metrics, args)
         metric_names = [m.name for m in metrics]

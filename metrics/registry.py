@@ -102,4 +102,4 @@ def _load_builtin() -> None:
         importlib.import_module(module)
 
 
-_BUILTIN_MODULES = ["metrics.psnr", "metrics.ssim", "metrics.ms_ssim"]
+_BUILTIN_MODULES = ["metrics.psnr", "metrics.ssim", "metrics.ms_ssim", "metrics.vmaf"]

@@ -120,3 +120,27 @@ def test_progress_reports_rate_and_eta(pair_paths):
     _run(pair, ["psnr"], on_progress=seen.append)
     assert [p.done for p in seen] == list(range(1, 25))
     assert all(p.total == 24 and p.fps > 0 for p in seen) and seen[-1].eta == 0
+
+
+def test_vmaf_subrange_values_are_final_and_range_independent(pair_paths):
+    """motion needs frame i-1 and motion2 frame i+1: a sub-range must still give full-run values."""
+    pair = make_pair(*(open_media(p) for p in pair_paths))
+    full = _run(pair, ["vmaf"])
+    assert full.status == "complete" and full.table.count == 24
+    part = _run(make_pair(*(open_media(p) for p in pair_paths), frames=(6, 13)), ["vmaf"])
+    assert list(part.table.scored_frames()) == list(range(6, 13))
+    for f in range(6, 13):
+        assert part.table.row(f) == pytest.approx(full.table.row(f), abs=1e-9)
+    motion = full.table.column("motion")
+    assert full.table.row(0)["motion"] == 0
+    assert np.allclose(full.table.column("motion2")[:-1], np.minimum(motion[:-1], motion[1:]))
+    assert full.table.row(23)["motion2"] == full.table.row(23)["motion"]
+
+
+def test_vmaf_against_libvmaf_through_the_engine(pair_paths):
+    pair = make_pair(*(open_media(p) for p in pair_paths))
+    ours = _run(pair, ["vmaf"])
+    oracle = libvmaf_frames(*pair_paths, features=())
+    for i, o in enumerate(oracle):
+        assert ours.table.row(i)["vmaf"] == pytest.approx(o["vmaf"], abs=0.05)
+        assert ours.table.row(i)["motion2"] == pytest.approx(o["integer_motion2"], abs=0.01)

@@ -118,15 +118,22 @@ def motion_sad(prev: np.ndarray, cur: np.ndarray, bit_depth: int) -> int:
     return int(np.abs(b).sum())
 
 
+DB2_LO_Q15 = np.array([15826, 27411, 7345, -4240], np.int64)
+DB2_HI_Q15 = np.array([-4240, -7345, 27411, -15826], np.int64)
+BAND_Q = (6, 21, 19, 18)
+_DWT_SHIFTS = {1: (0, 0, 16384, 15), 2: (32768, 16, 32768, 16), 3: (32768, 16, 16384, 15)}
+
+
+def _dwt_index(n: int) -> np.ndarray:
+    """Indices -1 .. n + 1 for the db2 step: -1 reads 1, n reads n - 1, n + 1 reads n - 2."""
+    i = np.arange(-1, n + 2)
+    return np.where(i < 0, -i, np.where(i >= n, 2 * n - i - 1, i))
+
+
 def dwt2(x: np.ndarray):
-    """One db2 step: (a, v, h, d) with index -1 reading 1 and index n reading n - 1."""
+    """One float db2 step: (a, v, h, d) with libvmaf's index mirroring."""
     h, w = x.shape
-
-    def idx(n):
-        i = np.arange(-1, n + 2)
-        return np.where(i < 0, -i, np.where(i >= n, 2 * n - i - 1, i))
-
-    iy, ix = idx(h), idx(w)
+    iy, ix = _dwt_index(h), _dwt_index(w)
     ho, wo = (h + 1) // 2, (w + 1) // 2
     rows = x[iy]
     lo = sum(DB2_LO[k] * rows[k:k + 2 * ho:2] for k in range(4))
@@ -137,6 +144,30 @@ def dwt2(x: np.ndarray):
     hb = sum(DB2_LO[k] * hi_c[:, k:k + 2 * wo:2] for k in range(4))
     d = sum(DB2_HI[k] * hi_c[:, k:k + 2 * wo:2] for k in range(4))
     return a, v, hb, d
+
+
+def dwt2_int(src: np.ndarray, scale: int, bit_depth: int):
+    """libvmaf's fixed-point db2 step: integer (a, v, h, d) with ``BAND_Q[scale]`` fraction bits."""
+    h, w = src.shape
+    iy, ix = _dwt_index(h), _dwt_index(w)
+    ho, wo = (h + 1) // 2, (w + 1) // 2
+    if scale == 0:
+        vadd, vshift, hadd, hshift = 1 << (bit_depth - 1), bit_depth, 32768, 16
+        centre = 46342 * vadd
+    else:
+        (vadd, vshift, hadd, hshift), centre = _DWT_SHIFTS[scale], 0
+    rows = src.astype(np.int64)[iy]
+    lo = sum(DB2_LO_Q15[k] * rows[k:k + 2 * ho:2] for k in range(4))
+    hi = sum(DB2_HI_Q15[k] * rows[k:k + 2 * ho:2] for k in range(4))
+    lo = (lo - centre + vadd) >> vshift
+    hi = (hi + vadd) >> vshift
+    lo_c, hi_c = lo[:, ix], hi[:, ix]
+
+    def hpass(c, taps):
+        return (sum(taps[k] * c[:, k:k + 2 * wo:2] for k in range(4)) + hadd) >> hshift
+
+    return (hpass(lo_c, DB2_LO_Q15), hpass(lo_c, DB2_HI_Q15), hpass(hi_c, DB2_LO_Q15),
+            hpass(hi_c, DB2_HI_Q15))
 
 
 def csf_weights(scale: int) -> tuple[float, float]:
@@ -152,20 +183,77 @@ def csf_weights(scale: int) -> tuple[float, float]:
     return out[0], out[1]
 
 
-def adm_scale_terms(ref_bands, dis_bands, scale: int, gain: float = 100.0):
-    """Per-pixel (x^3, |csf o|^3) stacks (3, h, w) of one ADM scale over the whole band."""
-    o = np.stack(ref_bands)
-    t = np.stack(dis_bands)
-    k = np.clip(t / (o + 1e-30), 0.0, 1.0)
-    r = k * o
+def angle_flag(o: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """libvmaf's 1-degree test on integer (h, v) bands: exact products, float32, then double."""
     dot = o[0] * t[0] + o[1] * t[1]
-    angle = (dot >= 0) & (dot * dot >= math.cos(math.pi / 180) ** 2
-                          * (o[0] ** 2 + o[1] ** 2) * (t[0] ** 2 + t[1] ** 2))
-    boosted = np.where(r > 0, np.minimum(r * gain, t), np.where(r < 0, np.maximum(r * gain, t), r))
-    r = np.where(angle, boosted, r)
+    om = o[0] * o[0] + o[1] * o[1]
+    tm = t[0] * t[0] + t[1] * t[1]
+
+    def f(v):
+        return v.astype(np.float32).astype(np.float64) / 4096.0
+
+    cos2 = float(np.float32(math.cos(math.pi / 180) ** 2))
+    return (f(dot) >= 0) & (f(dot) * f(dot) >= cos2 * f(om) * f(tm))
+
+
+def fixed_point_csf(scale: int) -> tuple[float, float]:
+    """CSF weights libvmaf's integer ADM applies to the restored and additive parts."""
+    if scale == 0:
+        return 36453 / 2.0 ** 21, 49417 / 2.0 ** 23
+    hv, dd = (float(np.float32(c)) for c in csf_weights_f32(scale))
+    return int(hv * 2 ** 32) / 2.0 ** 32, int(dd * 2 ** 32) / 2.0 ** 32
+
+
+def csf_weights_f32(scale: int) -> tuple[float, float]:
+    """``csf_weights`` as libvmaf computes them (float32 steps)."""
+    amplitudes = ((0.62171, 0.67234, 0.72709, 0.67234), (0.34537, 0.41317, 0.49428, 0.41317),
+                  (0.18004, 0.22727, 0.28688, 0.22727), (0.091401, 0.11792, 0.15214, 0.11792))
+    r = np.float32(3.0 * 1080 * math.pi / 180.0)
+    out = []
+    for theta, g in ((1, 1.0), (2, 0.534)):
+        temp = np.float32(math.log10(2.0 ** (scale + 1) * np.float32(0.401) * np.float32(g)
+                                     / float(r)))
+        q = np.float32(2.0 * np.float32(0.495) * 10.0 ** (np.float32(0.466) * float(temp) ** 2)
+                       / np.float32(amplitudes[scale][theta]))
+        out.append(float(np.float32(1.0) / q))
+    return out[0], out[1]
+
+
+def restored_int(o: np.ndarray, t: np.ndarray, angle: np.ndarray, gain: float) -> np.ndarray:
+    """libvmaf's integer restored part (adm_decouple / adm_decouple_s123), int64 arithmetic."""
+    a = np.abs(o)
+    bits = np.zeros_like(a)
+    big = a >= 32768
+    bits[big] = np.floor(np.log2(a[big])).astype(np.int64) + 1 - 15
+    m = np.where(big, (a + (np.int64(1) << np.maximum(bits - 1, 0))) >> bits, a)
+    recip = (np.int64(1) << 30) // np.maximum(m, 1)
+    sign = np.where(o < 0, -1, 1)
+    k = (recip * t * sign + (np.int64(1) << (14 + bits))) >> (15 + bits)
+    k = np.where(o == 0, 32768, np.clip(k, 0, 32768))
+    r = (k * o + 16384) >> 15
+    up = angle & (k > 0) & (o > 0)
+    down = angle & (k > 0) & (o < 0)
+    boosted_up = np.trunc(np.minimum(r * gain, t)).astype(np.int64)
+    boosted_down = np.trunc(np.maximum(r * gain, t)).astype(np.int64)
+    return np.where(up, boosted_up, np.where(down, boosted_down, r))
+
+
+def adm_scale_terms(ref_bands, dis_bands, scale: int, gain: float = 100.0):
+    """Per-pixel (x^3, |csf o|^3) stacks (3, h, w) of one ADM scale over the whole band.
+
+    ``ref_bands``, ``dis_bands`` are the integer (h, v, d) bands of ``dwt2_int``.
+    """
+    o_int = np.stack(ref_bands).astype(np.int64)
+    t_int = np.stack(dis_bands).astype(np.int64)
+    angle = angle_flag(o_int, t_int)
+    r_int = np.stack([restored_int(o_int[k], t_int[k], angle, gain) for k in range(3)])
+    unit = 2.0 ** -BAND_Q[scale]
+    o, t, r = o_int * unit, t_int * unit, r_int * unit
     a = t - r
-    hv, dd = csf_weights(scale)
+    hv, dd = fixed_point_csf(scale)
     csf = np.array([hv, hv, dd])[:, None, None]
+    den_hv, den_dd = csf_weights_f32(scale)
+    den_csf = np.array([den_hv, den_hv, den_dd])[:, None, None]
     masker = np.abs(csf * a).sum(axis=0)
     hh, ww = masker.shape
     up = np.r_[1, np.arange(hh - 1)]
@@ -176,15 +264,16 @@ def adm_scale_terms(ref_bands, dis_bands, scale: int, gain: float = 100.0):
     box = sum(m[:, left] + m[:, right] for m in rows) + masker[up] + masker[down]
     thr = box / 30.0 + masker / 15.0
     x = np.maximum(np.abs(csf * r) - thr, 0.0)
-    return x ** 3, np.abs(csf * o) ** 3
+    return x ** 3, np.abs(den_csf * o) ** 3
 
 
-def adm(x: np.ndarray, y: np.ndarray, gain: float = 100.0):
-    """(num[4], den[4]) of ADM of 8-bit-scale float images, libvmaf's 10 % border dropped."""
+def adm(ref: np.ndarray, dist: np.ndarray, bit_depth: int, gain: float = 100.0):
+    """(num[4], den[4]) of ADM on native-depth planes, libvmaf's 10 % border dropped."""
     nums, dens = [], []
+    x, y = ref, dist
     for s in range(4):
-        ax, vx, hx, dx = dwt2(x)
-        ay, vy, hy, dy = dwt2(y)
+        ax, vx, hx, dx = dwt2_int(x, s, bit_depth)
+        ay, vy, hy, dy = dwt2_int(y, s, bit_depth)
         cubes_x, cubes_o = adm_scale_terms((hx, vx, dx), (hy, vy, dy), s, gain)
         h, w = ax.shape
         top, left = int(h * 0.1 - 0.5), int(w * 0.1 - 0.5)

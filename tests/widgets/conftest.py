@@ -40,9 +40,9 @@ def pair_paths():
 
 @pytest.fixture(scope="session")
 def long_pair_paths():
-    """60 frames, for tests that need scoring to still be running."""
-    return (str(lossless(frames=60, size=SMALL)),
-            str(clip(codec="libx264", frames=60, size=SMALL, crf=35)))
+    """120 frames, for tests that need scoring to still be running."""
+    return (str(lossless(frames=120, size=SMALL)),
+            str(clip(codec="libx264", frames=120, size=SMALL, crf=35)))
 
 
 @pytest.fixture(scope="session")

@@ -65,18 +65,25 @@ def test_double_click_in_the_worst_frames_list_seeks(opened, qtbot):
 
 
 def test_plots_fill_live_and_heatmaps_come_first_while_scoring(make_window, qtbot, long_pair_paths):
+    from app.jit import warm_up
+    from metrics.registry import FrameInput, get_metric
+
+    ssim = get_metric("ssim")
+    warm_up([get_metric("psnr"), ssim, get_metric("ms_ssim")], 8)   # a cold JIT cache must not decide the race
+    planes = (np.zeros((64, 64), np.uint8),)
+    ssim.compute_map(FrameInput(planes, planes, 8), "ssim")
     w = make_window(metrics=("psnr", "ssim", "ms_ssim"))
     w.view_settings.set_map(("ssim", "ssim"))
     w.view_settings.set_mode("heatmap")
     with qtbot.waitSignal(w.pair_opened, timeout=20_000):
         w.open_paths(*long_pair_paths)
     qtbot.waitUntil(lambda: w.session.table.count >= 3, timeout=20_000)
-    with qtbot.waitSignal(w.map_displayed, check_params_cb=lambda f: f == 57, timeout=20_000):
-        w.session.seek(57)
-    assert not np.isfinite(w.session.table.column("ssim")[57])     # shown before it was scored
+    with qtbot.waitSignal(w.map_displayed, check_params_cb=lambda f: f == 117, timeout=20_000):
+        w.session.seek(117)
+    assert not np.isfinite(w.session.table.column("ssim")[117])    # shown before it was scored
     qtbot.waitUntil(lambda: np.isfinite(w.plots.curves["ssim"].getData()[1]).sum() >= 20, timeout=30_000)
     scored = np.isfinite(w.plots.curves["ssim"].getData()[1]).sum()
-    assert scored < 60 or w.runner is None or not w.runner.running
+    assert scored < 120 or w.runner is None or not w.runner.running
 
 
 def test_dropping_two_files_on_the_window(make_window, qtbot, pair_paths):

@@ -1,0 +1,144 @@
+"""Per-pixel VIF and ADM loss maps and the per-tile VMAF map of one frame pair.
+
+Maps cover the whole frame (ADM's 10 % border is not dropped) and come at the
+resolution of their scale: VIF scale s at 1/2^s, ADM scale s at 1/2^(s+1), the tile map
+one value per tile. They are computed on request, so they favour clarity over speed.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from metrics.vmaf import adm, motion, vif
+from metrics.vmaf.features import as_float, kernel_plane
+from metrics.vmaf.model import VmafModel
+
+VIF_MAPS = tuple(f"vif_loss_scale{s}" for s in range(4))
+ADM_MAPS = tuple(f"adm_loss_scale{s}" for s in range(4))
+TILE_MAP = "vmaf_tiles"
+MAPS = (TILE_MAP,) + VIF_MAPS + ADM_MAPS
+TILE_AT_1080P = 64
+"""Tile side in luma pixels at 1080 lines; it scales with the frame height."""
+
+
+def vif_planes(ref: np.ndarray, dist: np.ndarray, bit_depth: int, gain: float,
+               scales: int = 4) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per-pixel (num, den) of the first ``scales`` VIF scales of native-depth planes."""
+    planes = []
+    h, w = ref.shape
+    x = as_float(ref, bit_depth, np.empty((h, w), np.float32))
+    y = as_float(dist, bit_depth, np.empty((h, w), np.float32))
+    qx, qy, shift = ref, dist, bit_depth
+    unused = np.zeros((1, 1), np.uint16)  # scale 0 does not mirror the mean rounding
+    for s in range(scales):
+        if s > 0:
+            shape = (qx.shape[0] // 2, qx.shape[1] // 2)
+            nx, ny = np.empty(shape, np.uint16), np.empty(shape, np.uint16)
+            vif.downsample(qx, vif.TAPS[s], shift, nx)
+            vif.downsample(qy, vif.TAPS[s], shift, ny)
+            qx, qy, shift = nx, ny, 16
+            x, y = np.empty(shape, np.float32), np.empty(shape, np.float32)
+            vif.q8_to_float(qx, x)
+            vif.q8_to_float(qy, y)
+        num = np.empty(x.shape, np.float32)
+        den = np.empty(x.shape, np.float32)
+        exact = s > 0
+        vif.vif_scale_maps(x, y, qx if exact else unused, qy if exact else unused,
+                           vif.FILTERS[s], vif.TAPS[s], shift, exact, gain, num, den)
+        planes.append((num, den))
+    return planes
+
+
+def adm_planes(ref: np.ndarray, dist: np.ndarray, bit_depth: int, gain: float,
+               scales: int = 4) -> list[np.ndarray]:
+    """Per-pixel cubed terms (6, h, w) of the first ``scales`` ADM scales.
+
+    Terms: x^3 for h, v, d, then |csf o|^3 for h, v, d.
+    """
+    planes = []
+    src_r, src_d = ref, dist
+    for s, shape in enumerate(adm.band_shapes(*ref.shape)[:scales]):
+        rb = np.empty((4,) + shape, np.int32)
+        db = np.empty((4,) + shape, np.int32)
+        adm.dwt2(src_r, s, bit_depth, rb)
+        adm.dwt2(src_d, s, bit_depth, db)
+        terms = np.zeros((6,) + shape, np.float32)
+        adm.adm_scale_terms(rb[:3], db[:3], 2.0 ** -adm.BAND_Q[s], gain, adm.WEIGHTS[s], 0,
+                            shape[0], 0, shape[1], np.zeros(6), terms)
+        planes.append(terms)
+        src_r, src_d = rb[3], db[3]
+    return planes
+
+
+def vif_loss(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """Information lost per pixel (den - num, in bits; 0 where nothing is lost)."""
+    return np.maximum(den - num, 0.0).astype(np.float32)
+
+
+def adm_loss(terms: np.ndarray) -> np.ndarray:
+    """Masked detail lost per pixel: sum over orientations of |csf o|^3 - x^3, at least 0."""
+    return np.maximum(terms[3:].sum(axis=0) - terms[:3].sum(axis=0), 0.0).astype(np.float32)
+
+
+def tile_size(height: int) -> int:
+    """Tile side in luma pixels: 64 at 1080 lines, in proportion elsewhere (at least 16)."""
+    return max(16, round(TILE_AT_1080P * height / 1080))
+
+
+def _pool(plane: np.ndarray, factor: int, tile: int, grid: tuple[int, int]) -> np.ndarray:
+    """Sums of ``plane`` (one sample per ``factor`` luma pixels) over each tile of ``grid``."""
+    n_ty, n_tx = grid
+    ty = np.minimum(((np.arange(plane.shape[0]) + 0.5) * factor // tile).astype(int), n_ty - 1)
+    tx = np.minimum(((np.arange(plane.shape[1]) + 0.5) * factor // tile).astype(int), n_tx - 1)
+    index = (ty[:, None] * n_tx + tx[None, :]).ravel()
+    sums = np.bincount(index, weights=plane.ravel().astype(np.float64), minlength=n_ty * n_tx)
+    return sums.reshape(grid)
+
+
+def tile_features(vifp, admp, motion_plane: np.ndarray, height: int, width: int,
+                  tile: int) -> dict[str, np.ndarray]:
+    """Every feature pooled per tile: VIF and ADM sums over the tile, motion its mean."""
+    grid = (-(-height // tile), -(-width // tile))
+    feats: dict[str, np.ndarray] = {}
+    for s, (num, den) in enumerate(vifp):
+        feats[f"vif_scale{s}"] = _pool(num, 2 ** s, tile, grid) / _pool(den, 2 ** s, tile, grid)
+    nums, dens = [], []
+    for s, terms in enumerate(admp):
+        factor = 2 ** (s + 1)
+        area_term = 3 * np.cbrt(_pool(np.ones(terms.shape[1:]), factor, tile, grid)
+                                * adm.NOISE_WEIGHT)
+        num = sum(np.cbrt(_pool(terms[t], factor, tile, grid)) for t in range(3)) + area_term
+        den = sum(np.cbrt(_pool(terms[t], factor, tile, grid)) for t in range(3, 6)) + area_term
+        feats[f"adm_scale{s}"] = num / den
+        nums.append(num)
+        dens.append(den)
+    feats["adm2"] = sum(nums) / sum(dens)
+    pixels = _pool(np.ones(motion_plane.shape), 1, tile, grid)
+    feats["motion"] = _pool(motion_plane, 1, tile, grid) / pixels
+    feats["motion2"] = feats["motion"]
+    return feats
+
+
+def compute(ref: np.ndarray, dist: np.ndarray, prev: np.ndarray | None, bit_depth: int,
+            model: VmafModel, name: str) -> np.ndarray:
+    """The map ``name`` (one of ``MAPS``) of a frame pair as float32."""
+    ref, dist = kernel_plane(ref), kernel_plane(dist)
+    h, w = ref.shape
+    if name in VIF_MAPS:
+        s = VIF_MAPS.index(name)
+        num, den = vif_planes(ref, dist, bit_depth, model.vif_gain_limit, s + 1)[s]
+        return vif_loss(num, den)
+    if name in ADM_MAPS:
+        s = ADM_MAPS.index(name)
+        return adm_loss(adm_planes(ref, dist, bit_depth, model.adm_gain_limit, s + 1)[s])
+    if name != TILE_MAP:
+        raise KeyError(f"unknown VMAF map {name!r} (known: {', '.join(MAPS)})")
+    if prev is None:
+        moving = np.zeros((h, w), np.float32)
+    else:
+        moving = motion.motion_map(kernel_plane(prev), ref, bit_depth)
+    feats = tile_features(vif_planes(ref, dist, bit_depth, model.vif_gain_limit),
+                          adm_planes(ref, dist, bit_depth, model.adm_gain_limit), moving, h, w,
+                          tile_size(h))
+    grid = feats["motion"].shape
+    values = np.stack([feats[k].ravel() for k in model.features], axis=1)
+    return model.predict(values).reshape(grid).astype(np.float32)
