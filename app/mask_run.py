@@ -7,7 +7,6 @@ masks were read and scored) and ``clip`` (DAVIS mean/recall/decay, VC) are added
 """
 from __future__ import annotations
 
-import math
 import queue
 import threading
 import time
@@ -19,7 +18,7 @@ import numpy as np
 from app import __version__
 from app.errors import StreamBroken
 from app.masks import NEUTRAL, PER_ID_KEYS, MaskInputs, MaskOptions, MaskScorer
-from app.results import ScoreTable, pool
+from app.results import ScoreTable, json_number, pool
 from metrics import masks as mm
 
 PREFETCH = 4   # frames each reading thread may run ahead
@@ -51,11 +50,7 @@ class MaskResult:
 
     def to_json(self) -> dict:
         t = self.table
-        frames = []
-        for f in t.scored_frames():
-            row = {"frame": int(f)}
-            row.update({k: _num(v) for k, v in t.row(int(f)).items()})
-            frames.append(row)
+        frames = t.json_frames()
         n = self.inputs.frame_count
         inputs = self.inputs
         out = {
@@ -68,7 +63,7 @@ class MaskResult:
             "metrics": list(t.keys),
             "masks": self.description(),
             "frames": frames,
-            "pooled": {k: {s: _num(v) for s, v in p.items()} for k, p in t.pooled().items()},
+            "pooled": t.json_pooled(),
             "clip": _json_clip(self.clip),
             "status": self.status,
         }
@@ -86,26 +81,12 @@ class MaskResult:
                 "vc_window": o.window, "bound_pix": mm.bound_pix((h, w), o.bound_th)}
 
     def to_csv(self) -> str:
-        import csv
-        import io
-
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["frame", *self.table.keys])
-        for f in self.table.scored_frames():
-            row = self.table.row(int(f))
-            writer.writerow([int(f), *("" if not math.isfinite(row[k]) else f"{row[k]:.6f}"
-                                       for k in self.table.keys)])
-        return buf.getvalue()
-
-
-def _num(v: float) -> float | None:
-    """A JSON number: rounded to 6 decimals, None for NaN and infinities."""
-    return None if v is None or not math.isfinite(v) else round(float(v), 6)
+        return self.table.to_csv()
 
 
 def _json_clip(clip: dict) -> dict:
-    return {k: ({s: _num(x) for s, x in v.items()} if isinstance(v, dict) else _num(v)) for k, v in clip.items()}
+    return {k: ({s: json_number(x) for s, x in v.items()} if isinstance(v, dict) else json_number(v))
+            for k, v in clip.items()}
 
 
 def expected_keys(inputs: MaskInputs, options: MaskOptions) -> list[str]:

@@ -63,6 +63,25 @@ class ScoreTable:
     def pooled(self) -> dict[str, dict[str, float]]:
         return {k: pool(self._columns[k]) for k in self.keys}
 
+    def json_frames(self) -> list[dict]:
+        """The ``frames`` list of the JSON layout: one dict per scored frame."""
+        return [{"frame": int(f), **{k: json_number(v) for k, v in self.row(int(f)).items()}}
+                for f in self.scored_frames()]
+
+    def json_pooled(self) -> dict[str, dict]:
+        """The ``pooled`` section of the JSON layout."""
+        return {k: {s: json_number(v) for s, v in p.items()} for k, p in self.pooled().items()}
+
+    def to_csv(self) -> str:
+        """One row per scored frame: ``frame`` then every key (empty where not a number)."""
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["frame", *self.keys])
+        for f in self.scored_frames():
+            row = self.row(int(f))
+            writer.writerow([int(f), *("" if not math.isfinite(row[k]) else f"{row[k]:.6f}" for k in self.keys)])
+        return buf.getvalue()
+
 
 def pool(values: np.ndarray) -> dict[str, float]:
     """Mean, harmonic mean, min, max and 1st/5th percentiles of the scored (non-NaN) values.
@@ -100,11 +119,7 @@ class ScoreResult:
 
     def to_json(self) -> dict:
         t = self.table
-        frames = []
-        for f in t.scored_frames():
-            row = {"frame": int(f)}
-            row.update({k: _num(v) for k, v in t.row(int(f)).items()})
-            frames.append(row)
+        frames = t.json_frames()
         alignment = dict(self.alignment)
         alignment["frames_scored"] = len(frames)
         out = {
@@ -114,7 +129,7 @@ class ScoreResult:
             "alignment": alignment,
             "metrics": self.metrics,
             "frames": frames,
-            "pooled": {k: {s: _num(v) for s, v in p.items()} for k, p in t.pooled().items()},
+            "pooled": t.json_pooled(),
             "status": self.status,
         }
         if self.problems:
@@ -122,21 +137,12 @@ class ScoreResult:
         return out
 
     def to_csv(self) -> str:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["frame", *self.table.keys])
-        for f in self.table.scored_frames():
-            row = self.table.row(int(f))
-            writer.writerow([int(f), *(_csv_num(row[k]) for k in self.table.keys)])
-        return buf.getvalue()
+        return self.table.to_csv()
 
 
-def _num(v: float) -> float | None:
+def json_number(v: float) -> float | None:
+    """A value for JSON: rounded to 6 decimals, None for NaN and infinities."""
     return None if v is None or (isinstance(v, float) and not math.isfinite(v)) else round(float(v), 6)
-
-
-def _csv_num(v: float) -> str:
-    return "" if not math.isfinite(v) else f"{v:.6f}"
 
 
 def write_atomic(path: str | os.PathLike, text: str) -> None:

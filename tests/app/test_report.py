@@ -190,7 +190,7 @@ def test_paged_variant_has_svg_pictures_and_no_script(scores_json):
 
 @pytest.mark.parametrize("args, expected", [
     (["-o", "r.txt"], "must end in .html or .pdf"),
-    (["-o", "r.html", "--by", "vmaf"], "--by vmaf: no such score"),
+    (["-o", "r.html", "--by", "bogus"], "--by bogus: no such score"),
     (["-o", "r.html", "--map", "ssim:nope"], "--map ssim:nope: no such map"),
     (["-o", "r.html", "--crop", "big"], "--crop wants WxH"),
     (["-o", "r.html", "--metrics", "nope"], "unknown metric"),
