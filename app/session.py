@@ -28,7 +28,12 @@ class InspectorSession:
     """Sources, pair, frame position and the running score table.
 
     Events: ``sources_changed()``, ``pair_changed(pair)`` (new files or offset),
-    ``frame_changed(frame)``, ``table_changed(table)`` (a new scoring run started).
+    ``frame_changed(frame)``, ``table_changed(table)`` (a new scoring run started),
+    ``bookmarks_changed()`` and ``imports_changed()``.
+
+    Bookmarks (``app.workspace.Bookmark``) and imported scores (``app.imports.ImportedScores``)
+    belong to the inspection: they stay when a clip or the offset changes, and are replaced
+    as a whole when a workspace is opened.
     """
 
     def __init__(self):
@@ -36,12 +41,16 @@ class InspectorSession:
         self.pair_changed = Event()
         self.frame_changed = Event()
         self.table_changed = Event()
+        self.bookmarks_changed = Event()
+        self.imports_changed = Event()
         self.reference = None
         self.distorted = None
         self.pair: ClipPair | None = None
         self.frame = 0
         self.table: ScoreTable | None = None
         self.force_rate = True
+        self.bookmarks: list = []
+        self.imports: list = []
         self._worst_cursor: tuple[str, int] | None = None
 
     # ---------------------------------------------------------------- clips and pairing
@@ -85,6 +94,31 @@ class InspectorSession:
     def set_table(self, table: ScoreTable | None) -> None:
         self.table = table
         self.table_changed.emit(table)
+
+    # ---------------------------------------------------------------- bookmarks and imports
+
+    def add_bookmark(self, bookmark) -> None:
+        """Keep ``bookmark``; the list stays in frame order (equal frames: oldest first)."""
+        self.bookmarks.append(bookmark)
+        self.bookmarks.sort(key=lambda b: b.frame)
+        self.bookmarks_changed.emit()
+
+    def remove_bookmark(self, bookmark) -> None:
+        self.bookmarks = [b for b in self.bookmarks if b is not bookmark]
+        self.bookmarks_changed.emit()
+
+    def set_bookmarks(self, bookmarks) -> None:
+        self.bookmarks = sorted(bookmarks, key=lambda b: b.frame)
+        self.bookmarks_changed.emit()
+
+    def add_import(self, imported) -> None:
+        """Plot ``imported`` too; importing the same file again replaces its series."""
+        self.imports = [i for i in self.imports if i.path != imported.path] + [imported]
+        self.imports_changed.emit()
+
+    def set_imports(self, imports) -> None:
+        self.imports = list(imports)
+        self.imports_changed.emit()
 
     # ---------------------------------------------------------------- navigation
 

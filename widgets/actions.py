@@ -1,16 +1,22 @@
 """Menus and keys of the inspector window, as QActions (so menus show the shortcuts).
 
 Keys are what video-compare and players taught users: space play/pause, arrows step
-(shift: 10), Home/End, Ctrl+G go to frame, N/P worst frames, T flips A/B, 1-5 modes.
+(shift: 10), Home/End, Ctrl+G go to frame, N/P worst frames, T flips A/B, 1-5 modes,
+Ctrl+B bookmarks the frame. Questions to the user go through ``window.ask``.
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
 from app.errors import InputError
-from widgets import export, settings_store
+from widgets import dialogs, export, settings_store
+from widgets.bookmarks import add_bookmark
+from widgets.import_scores import import_scores
+from widgets.workspace_io import open_workspace, save_workspace, suggested_name
 
 VIDEO_FILTER = ("Video (*.mp4 *.mkv *.mov *.webm *.ivf *.y4m *.ts *.m2ts *.mxf *.avi *.yuv *.264 *.265 "
                 "*.hevc *.h264);;All files (*)")
@@ -37,9 +43,15 @@ def install(window) -> None:
     add(files, "open_reference", "Open &Reference…", lambda: _open(window, "reference"), "Ctrl+O")
     add(files, "open_distorted", "Open &Distorted…", lambda: _open(window, "distorted"), "Ctrl+Shift+O")
     add(files, "open_last", "Open &Last Pair", lambda: _open_last(window), "Ctrl+Shift+L")
+    add(files, "open_masks", "Open &Masks…", lambda: _open_masks(window), "Ctrl+M")
+    files.addSeparator()
+    add(files, "open_workspace", "Open &Workspace…", lambda: _open_workspace(window), "Ctrl+Alt+O")
+    add(files, "save_workspace", "&Save Workspace…", lambda: _save_workspace(window), "Ctrl+S")
+    add(files, "import_scores", "&Import Scores…", lambda: _import_scores(window), "Ctrl+I")
     files.addSeparator()
     add(files, "export", "&Export View as PNG…", lambda: _export(window), "Ctrl+E")
     add(files, "copy", "&Copy View", lambda: _copy(window), "Ctrl+Shift+C")
+    add(files, "export_report", "Export Re&port…", lambda: _export_report(window), "Ctrl+R")
     files.addSeparator()
     add(files, "quit", "&Quit", window.close, "Ctrl+Q")
 
@@ -54,7 +66,7 @@ def install(window) -> None:
     view.addAction(window.toolbar.fit_action)
     view.addAction(window.toolbar.actual_action)
     view.addSeparator()
-    for dock in (window.pixel_dock, window.scores_dock, window.files_dock):
+    for dock in (window.pixel_dock, window.scores_dock, window.files_dock, window.bookmarks_dock):
         view.addAction(dock.toggleViewAction())
 
     go = bar.addMenu("&Go")
@@ -70,6 +82,8 @@ def install(window) -> None:
     add(go, "next_worst", "Next Worst Frame", lambda: s.next_worst(window.summary.chosen_key, 1), "N")
     add(go, "previous_worst", "Previous Worst Frame",
         lambda: s.next_worst(window.summary.chosen_key, -1), "P")
+    go.addSeparator()
+    add(go, "bookmark", "&Bookmark This Frame…", lambda: _bookmark(window), "Ctrl+B")
 
     scoring = bar.addMenu("&Scoring")
     add(scoring, "cancel", "Cancel Scoring", window.cancel_scoring, "Ctrl+.")
@@ -124,3 +138,62 @@ def _export(window) -> None:
 def _copy(window) -> None:
     export.copy_to_clipboard(export.export_image(window))
     window.show_message("View copied to the clipboard (with its caption).")
+
+
+def _bookmark(window) -> None:
+    window.player.pause()                   # the picture must not move on while the note is typed
+    if window.view_area.images is None:
+        add_bookmark(window, "")            # says why there is nothing to bookmark
+        return
+    note = window.ask.note(window.view_area.images.request.frame)
+    if note is not None:
+        add_bookmark(window, note)
+
+
+def _import_scores(window) -> None:
+    path = window.ask.open_path("Import scores", dialogs.SCORES_FILTER)
+    if path:
+        import_scores(window, path)
+
+
+def _export_report(window) -> None:
+    s = window.session
+    if s.pair is None:
+        window.show_message("Nothing to report: open a pair first.", error=True)
+        return
+    suggested = f"{Path(s.distorted.info.path).stem}_report.html"
+    path = window.ask.save_path("Export report (HTML or PDF)", suggested, dialogs.REPORT_FILTER)
+    if path:
+        window.reports.start(path)
+
+
+def _save_workspace(window) -> None:
+    if window.session.pair is None:
+        window.show_message("Nothing to save: open a pair first.", error=True)
+        return
+    path = window.ask.save_path("Save workspace", suggested_name(window), dialogs.WORKSPACE_FILTER)
+    if path:
+        save_workspace(window, path)
+
+
+def _open_workspace(window) -> None:
+    path = window.ask.open_path("Open workspace", dialogs.WORKSPACE_FILTER)
+    if path:
+        open_workspace(window, path)
+
+
+def _open_masks(window) -> None:
+    """The mask mode in its own window, kept (and shut down) by the inspector."""
+    from app.masks import MaskOptions
+    from widgets.mask_window import open_mask_window
+
+    paths = window.ask.mask_paths()
+    if paths is None:
+        return
+    try:
+        masks = open_mask_window(*paths, MaskOptions(), parent=window)
+    except InputError as exc:
+        window.show_message(str(exc), error=True)
+        return
+    window.mask_windows.append(masks)
+    window.show_message(f"Scoring the masks {Path(paths[0]).name} in their own window.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter
 
 from app.errors import InputError
@@ -20,13 +20,7 @@ def caption_lines(window) -> list[str]:
     if s.pair is None:
         return ["vqinspect: no clips open"]
     ref, dist = (Path(src.info.path).name for src in (s.reference, s.distorted))
-    view = MODE_LABELS[v.mode]
-    if v.mode == "ab":
-        view += " (showing reference)" if v.showing_reference else " (showing distorted)"
-    elif v.mode == "diff":
-        view += f" ({v.diff_kind}, gain ×{v.diff_gain:g})"
-    elif v.mode == "heatmap" and v.map_key:
-        view += f" ({v.map_key[0]}: {v.map_key[1]}, {v.colormap})"
+    view = view_description(v)
     scores = s.frame_scores()
     score_text = "  ".join(f"{k} {val:.4f}" if abs(val) < 10 else f"{k} {val:.3f}"
                            for k, val in scores.items()) or "frame not scored yet"
@@ -34,6 +28,18 @@ def caption_lines(window) -> list[str]:
             f"frame {s.frame}  (distorted {s.frame + s.offset})    {s.timecode()}    "
             f"{s.reference.frame_time(s.frame):.3f} s    view: {view}",
             score_text]
+
+
+def view_description(v) -> str:
+    """The view mode in words, with what matters of its settings (``ViewSettings``)."""
+    view = MODE_LABELS[v.mode]
+    if v.mode == "ab":
+        view += " (showing reference)" if v.showing_reference else " (showing distorted)"
+    elif v.mode == "diff":
+        view += f" ({v.diff_kind}, gain ×{v.diff_gain:g})"
+    elif v.mode == "heatmap" and v.map_key:
+        view += f" ({v.map_key[0]}: {v.map_key[1]}, {v.colormap})"
+    return view
 
 
 def view_image(window) -> QImage:
@@ -64,6 +70,14 @@ def captioned(image: QImage, lines: list[str], font: QFont) -> QImage:
 
 def export_image(window) -> QImage:
     return captioned(view_image(window), caption_lines(window), window.font())
+
+
+def png_bytes(image: QImage) -> bytes:
+    """``image`` encoded as PNG, in memory."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    return bytes(buffer.data())
 
 
 def save_png(image: QImage, path: str | Path) -> None:

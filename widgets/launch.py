@@ -76,6 +76,32 @@ def open_options(args) -> dict:
     return {"raw": raw, "fps": fps}
 
 
+def plain_options(options: dict) -> dict:
+    """``open_options`` as ``vqinspect report`` keys its cache and a workspace saves them:
+    ``{"size": "WxH", "pix_fmt": ..., "fps": "30000/1001"}``, None where not given."""
+    raw, fps = options.get("raw"), options.get("fps")
+    return {"size": f"{raw.width}x{raw.height}" if raw else None, "pix_fmt": raw.pix_fmt if raw else None,
+            "fps": str(fps) if fps else None}
+
+
+def options_from_plain(plain: dict) -> dict:
+    """``plain_options`` back into ``open_media`` keyword arguments; InputError if damaged."""
+    from fractions import Fraction
+
+    from app.media import RawSpec
+
+    size, pix_fmt = plain.get("size"), plain.get("pix_fmt")
+    try:
+        fps = Fraction(str(plain["fps"])) if plain.get("fps") else None
+        raw = None
+        if size and pix_fmt:
+            width, height = (int(v) for v in str(size).lower().split("x"))
+            raw = RawSpec(width, height, str(pix_fmt), fps or Fraction(25))
+    except (ValueError, ZeroDivisionError):
+        raise InputError(None, f"unreadable raw video settings {plain!r}") from None
+    return {"raw": raw, "fps": fps}
+
+
 def parse_metric_names(text: str | None) -> list[str] | None:
     if text is None:
         return None
@@ -99,6 +125,8 @@ def gui_parser() -> argparse.ArgumentParser:
     p.add_argument("--metrics", metavar="LIST", help="comma-separated metrics to score, or 'all' "
                    "(default: psnr, ssim, ms_ssim and vmaf where available)")
     p.add_argument("--threads", type=int, default=None, metavar="N", help="kernel threads for scoring")
+    p.add_argument("--scores", metavar="FILE", help="also plot scores from another tool: a libvmaf log "
+                   "(JSON, XML, CSV), an ffmpeg-quality-metrics result or a vqinspect score JSON/CSV")
     add_input_options(p)
     return p
 
@@ -112,6 +140,7 @@ def run_gui(argv: list[str]) -> int:
     try:
         metrics = MetricChoice.from_names(parse_metric_names(args.metrics))
         options = open_options(args)
+        imported = _load_scores(args.scores)
     except InputError as exc:
         print(f"vqinspect: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -124,9 +153,32 @@ def run_gui(argv: list[str]) -> int:
     window.show()
     _report_unexpected_errors(window)
     freeze_startup_objects()
+    _warm_kernels_in_background(metrics)
+    if imported is not None:
+        window.session.add_import(imported)
     if args.reference or args.distorted:
         window.open_paths(args.reference, args.distorted, args.offset)
     return app.exec()
+
+
+def _load_scores(path: str | None):
+    """``--scores FILE`` read before any window opens: a bad file is a one-line error."""
+    if path is None:
+        return None
+    from app.imports import load_scores
+
+    return load_scores(path)
+
+
+def _warm_kernels_in_background(metrics: MetricChoice) -> None:
+    """Compile (first run) or load (later runs) the numba kernels while the user looks around,
+    so that the first scoring pass and the first heatmap do not wait for them."""
+    import threading
+
+    from app.jit import warm_up
+
+    wanted = list({id(m): m for m in [*metrics.scored, *metrics.map_metrics.values()]}.values())
+    threading.Thread(target=warm_up, args=(wanted, 8), name="vq-jit-warmup", daemon=True).start()
 
 
 def _report_unexpected_errors(window) -> None:

@@ -1,16 +1,18 @@
 """The inspector window: assembles the views and panels and wires models, workers and views.
 
 The window owns the Qt-free models (InspectorSession, ViewSettings, Viewport), the
-on-demand FrameBridge and the background ScoringRunner. Model events drive the views;
-worker results arrive as queued signals and are applied only when still current.
+on-demand FrameBridge, the scores (``widgets.scoring``: a background pass or a reused
+run) and the report export. Model events drive the views; worker results arrive as
+queued signals and are applied only when still current. Features with their own module
+(bookmarks, score imports, workspaces, reports, masks) act on the window from there;
+every question to the user goes through ``self.ask`` (``widgets.dialogs``).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QProgressBar, QPushButton, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from app.errors import InputError
 from app.frame_service import FrameRequest, PriorityGate
@@ -19,23 +21,27 @@ from app.pixel import pixel_readout
 from app.session import InspectorSession
 from app.view_state import Viewport, ViewSettings
 from widgets import actions, settings_store
+from widgets.bookmarks import BookmarkPanel, jump_to
+from widgets.dialogs import Dialogs
 from widgets.file_panel import FilePanel
 from widgets.pixel_panel import PixelPanel
 from widgets.plots import ScorePlots
+from widgets.report_export import ReportExport
+from widgets.scoring import ScoringControl
 from widgets.summary import SummaryPanel
 from widgets.toolbar import ViewToolbar
 from widgets.transport import Player, TransportBar
 from widgets.view_area import ViewArea
-from widgets.workers import BackgroundCall, FrameBridge, ScoringRunner
+from widgets.workers import BackgroundCall, FrameBridge
 
-SUMMARY_EVERY = 10      # refresh pooled stats every N score updates (about once a second)
 PREFETCH_PLAYING = 3    # frames decoded ahead while playing
 PREFETCH_IDLE = 1       # ... and while paused: the next arrow-key step is then instant
 
 
 class InspectorWindow(QMainWindow):
     """The whole inspector. ``frame_displayed(frame)``, ``map_displayed(frame)``,
-    ``pair_opened()`` and ``scoring_finished(result)`` let scripts and tests follow it."""
+    ``pair_opened()`` and ``scoring_finished(result)`` (scored, or reused without scoring)
+    let scripts and tests follow it."""
 
     frame_displayed = Signal(int)
     map_displayed = Signal(int)
@@ -57,14 +63,14 @@ class InspectorWindow(QMainWindow):
         self.viewport = Viewport()
         self.gate = PriorityGate()
         self.bridge = FrameBridge(self.metrics.map_metrics, self.gate, self)
-        self.runner: ScoringRunner | None = None
-        self._retired: list[ScoringRunner] = []
+        self.ask = Dialogs(self)
+        self.mask_windows: list = []
+        self.workspace_path: Path | None = None
         self._calls: list[BackgroundCall] = []
         self._open_generation = 0
         self._last_request: FrameRequest | None = None
         self._shown_id = 0
         self._hover: tuple[int, int] | None = None
-        self._updates = 0
         self._closed = False
         self._build()
         actions.install(self)
@@ -97,25 +103,20 @@ class InspectorWindow(QMainWindow):
         self.file_panel = FilePanel()
         self.pixel_panel = PixelPanel()
         self.summary = SummaryPanel(self.session)
+        self.bookmark_panel = BookmarkPanel(self.session)
         right = Qt.DockWidgetArea.RightDockWidgetArea
         self.pixel_dock = self._dock("pixel_dock", "Pixel", self.pixel_panel, right)
         self.scores_dock = self._dock("scores_dock", "Scores", self.summary, right)
         self.files_dock = self._dock("files_dock", "Files", self.file_panel, right)
+        self.bookmarks_dock = self._dock("bookmarks_dock", "Bookmarks", self.bookmark_panel, right)
         self.tabifyDockWidget(self.scores_dock, self.files_dock)
+        self.tabifyDockWidget(self.files_dock, self.bookmarks_dock)
         self.scores_dock.raise_()
         self.message = QLabel("Open a reference and a distorted clip to begin.")
-        self.progress = QProgressBar()
-        self.progress.setMinimumWidth(170)
-        self.progress.setMaximumWidth(260)
-        self.progress.setTextVisible(True)
-        self.cancel_button = QPushButton("Cancel scoring")
-        self.cancel_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.cancel_button.clicked.connect(self.cancel_scoring)
         self.statusBar().addWidget(self.message, 1)
-        self.statusBar().addPermanentWidget(self.progress)
-        self.statusBar().addPermanentWidget(self.cancel_button)
-        self.progress.hide()
-        self.cancel_button.hide()
+        self.scoring = ScoringControl(self)
+        self.progress, self.cancel_button = self.scoring.progress, self.scoring.cancel_button
+        self.reports = ReportExport(self)
         self.resize(1600, 1000)
         self.resizeDocks([self.scores_dock], [370], Qt.Orientation.Horizontal)
         self.resizeDocks([self.pixel_dock, self.scores_dock], [150, 600], Qt.Orientation.Vertical)
@@ -132,19 +133,32 @@ class InspectorWindow(QMainWindow):
         s.sources_changed.connect(self._on_sources_changed)
         s.pair_changed.connect(self._on_pair_changed)
         s.frame_changed.connect(self._on_frame_changed)
+        s.imports_changed.connect(lambda: self.plots.set_imports(s.imports))
+        s.bookmarks_changed.connect(lambda: self.bookmarks_dock.setWindowTitle(f"Bookmarks ({len(s.bookmarks)})"))
         self.view_settings.changed.connect(self._on_view_settings_changed)
         self.bridge.frame_ready.connect(self._on_frame_ready)
         self.bridge.map_ready.connect(self._on_map_ready)
         self.view_area.hovered.connect(self._on_hovered)
         self.plots.seek_requested.connect(s.seek)
         self.summary.seek_requested.connect(s.seek)
+        self.bookmark_panel.jump_requested.connect(lambda bookmark: jump_to(self, bookmark))
         self.file_panel.offset_requested.connect(self._on_offset_requested)
         self.toolbar.lock.toggled.connect(self._on_lock_levels)
 
     # ---------------------------------------------------------------- opening
 
-    def open_paths(self, reference: str | None, distorted: str | None, offset: int = 0) -> None:
-        """Open either or both clips in the background; the others stay as they are."""
+    @property
+    def runner(self):
+        """The scoring pass in progress (None when scores were reused or it ended)."""
+        return self.scoring.runner
+
+    def open_paths(self, reference: str | None, distorted: str | None, offset: int = 0, *,
+                   scores=None, then=None) -> None:
+        """Open either or both clips in the background; the others stay as they are.
+
+        The pair then shows ``scores`` ((ScoreResult, source), e.g. from a workspace) or
+        cached scores instead of scoring, when they fit it; ``then()`` runs once it is open.
+        """
         self._open_generation += 1
         generation = self._open_generation
         current = (self.session.reference, self.session.distorted)
@@ -154,29 +168,40 @@ class InspectorWindow(QMainWindow):
             from app.media import open_media
             ref = open_media(reference, **options) if reference else current[0]
             dist = open_media(distorted, **options) if distorted else current[1]
-            return ref, dist
+            return ref, dist, [scores, self.scoring.lookup(ref, dist, offset)]
 
         names = " and ".join(Path(p).name for p in (reference, distorted) if p)
         self.show_message(f"Opening {names}…")
-        call = BackgroundCall(work, self)
-        call.done.connect(lambda sources: self._on_opened(generation, sources, offset))
-        call.failed.connect(lambda message: self._on_open_failed(generation, message))
-        self._calls = [c for c in self._calls if not c.join(0)] + [call]
-        call.start()
+        self.background(work, lambda opened: self._on_opened(generation, opened, offset, then),
+                        lambda message: self._on_open_failed(generation, message))
 
-    def _on_opened(self, generation: int, sources, offset: int) -> None:
+    def background(self, fn, on_done, on_failed) -> BackgroundCall:
+        """``fn()`` in a ``vq-call`` thread, joined on shutdown; its result or error message
+        reaches ``on_done`` or ``on_failed`` on the UI thread."""
+        call = BackgroundCall(fn, self)
+        call.done.connect(on_done)
+        call.failed.connect(on_failed)
+        self._calls = [c for c in self._calls if not c.join(0)] + [call]
+        return call.start()
+
+    def _on_opened(self, generation: int, opened, offset: int, then) -> None:
         if generation != self._open_generation or self._closed:
             return
-        reference, distorted = sources
+        reference, distorted, candidates = opened
+        self.scoring.offer(candidates)
         try:
             self.session.set_sources(reference, distorted, offset)
         except InputError as exc:
             self.show_message(str(exc), error=True)
             return
+        finally:
+            self.scoring.offer([])
         settings_store.remember_files(self.store, reference, distorted)
         if self.session.pair is None:
             missing = "distorted" if reference is not None else "reference"
             self.show_message(f"Now open the {missing} clip (File menu, or drop it on the window).")
+        elif then is not None:
+            then()
 
     def _on_open_failed(self, generation: int, message: str) -> None:
         if generation == self._open_generation:
@@ -203,16 +228,18 @@ class InspectorWindow(QMainWindow):
         self._shown_id = 0
         self.view_area.clear()
         if pair is None:
-            self._stop_scoring()
+            self.scoring.stop()
             self.plots.set_metrics([], 0, 1)
             self.transport.set_range()
             return
         self.view_area.left.set_placeholder("Decoding…")
-        self._start_scoring(pair)
+        self.scoring.start(pair)
         self.transport.set_range()
         message = (f"Paired {pair.frames} frames, offset {pair.offset}"
                    + (f" — {'; '.join(pair.notes)}" if pair.notes else "") + ".")
-        if not self.metrics.kernels_cached():
+        if self.scoring.runner is None:
+            message += f" Scores {self.scoring.source}: not scored again."
+        elif not self.metrics.kernels_cached():
             message += " Compiling the metric kernels on first use (once; cached afterwards)…"
         self.show_message(message)
         self.pair_opened.emit()
@@ -288,77 +315,8 @@ class InspectorWindow(QMainWindow):
         readout = pixel_readout(images, self.view_area.map, *self._hover)
         self.pixel_panel.show_readout(readout, self.session.pair.bit_depth if self.session.pair else None)
 
-    # ---------------------------------------------------------------- scoring
-
-    def _start_scoring(self, pair) -> None:
-        self._stop_scoring()
-        runner = ScoringRunner(pair, self.metrics.scored, self.gate, self.threads, self)
-        runner.updated.connect(self._on_scores_updated)
-        runner.finished.connect(self._on_scoring_finished)
-        runner.failed.connect(self._on_scoring_failed)
-        self.runner = runner
-        self.session.set_table(runner.table)
-        self.plots.set_metrics(self.metrics.groups, pair.start, pair.stop)
-        self.plots.update_table(runner.table)
-        self.summary.set_keys(list(runner.table.keys), self.metrics.preferred_key)
-        self.progress.setRange(0, pair.frames)
-        self.progress.setValue(0)
-        self.progress.setFormat("scored %v / %m")
-        self.progress.show()
-        self.cancel_button.show()
-        self._updates = 0
-        runner.start()
-
-    def _stop_scoring(self) -> None:
-        """Cancel the running pass without waiting; it is joined on close."""
-        runner, self.runner = self.runner, None
-        if runner is not None:
-            for signal in (runner.updated, runner.finished, runner.failed):
-                signal.disconnect()
-            runner.cancel()
-            self._retired.append(runner)
-        self._retired = [r for r in self._retired if r.running]
-        self.progress.hide()
-        self.cancel_button.hide()
-
     def cancel_scoring(self) -> None:
-        if self.runner is not None:
-            self.runner.cancel()
-            self.cancel_button.setEnabled(False)
-
-    def _on_scores_updated(self) -> None:
-        runner = self.runner
-        if runner is None:
-            return
-        self.plots.update_table(runner.table)
-        progress = runner.progress
-        if progress is not None:
-            self.progress.setValue(progress.done)
-            eta = f", {progress.eta:.0f} s left" if progress.eta is not None else ""
-            self.progress.setToolTip(f"{progress.fps:.1f} frames/s{eta}")
-        self._updates += 1
-        if self._updates % SUMMARY_EVERY == 1:
-            self.summary.refresh()
-
-    def _on_scoring_finished(self, result) -> None:
-        self.progress.hide()
-        self.cancel_button.hide()
-        self.cancel_button.setEnabled(True)
-        self.plots.update_table(result.table)
-        self.summary.refresh()
-        scored = result.table.count
-        if result.status == "cancelled":
-            self.show_message(f"Scoring cancelled after {scored} of {len(result.table)} frames.")
-        elif result.status == "broken":
-            self.show_message(f"Scored {scored} frames, then: {'; '.join(result.problems)}", error=True)
-        else:
-            self.show_message(f"Scored {scored} frames with {', '.join(result.metrics)}.")
-        self.scoring_finished.emit(result)
-
-    def _on_scoring_failed(self, message: str) -> None:
-        self.progress.hide()
-        self.cancel_button.hide()
-        self.show_message(message, error=True)
+        self.scoring.cancel()
 
     # ---------------------------------------------------------------- drag and drop, closing
 
@@ -388,10 +346,11 @@ class InspectorWindow(QMainWindow):
             return
         self._closed = True
         self.player.pause()
-        self._stop_scoring()
-        for runner in self._retired:
-            runner.stop(timeout)
-        self._retired.clear()
+        self.reports.shutdown(timeout)
+        self.scoring.shutdown(timeout)
+        for window in self.mask_windows:
+            window.shutdown(timeout)
+            window.close()
         self.bridge.close(timeout)
         for call in self._calls:
             call.join(timeout)

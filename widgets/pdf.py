@@ -1,10 +1,13 @@
-"""HTML to PDF with Qt's own text engine (QTextDocument + QPdfWriter): no browser needed."""
+"""HTML to PDF with Qt's own text engine (QTextDocument + QPdfWriter): no browser needed.
+
+Safe to call from a worker thread (the GUI lays out reports off the UI thread).
+"""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QSizeF
+from PySide6.QtCore import QEventLoop, QMarginsF, QSizeF, QThread
 from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 A4_MARGIN_MM = 12.0
@@ -21,9 +24,16 @@ def _ensure_app() -> QGuiApplication:
     return app
 
 
+def _ensure_event_dispatcher(app: QGuiApplication) -> None:
+    """Layout starts timers, which need an event dispatcher; a thread that Qt did not start
+    (a Python thread) gets one when a QEventLoop is made in it, instead of Qt warning."""
+    if QThread.currentThread() is not app.thread():
+        QEventLoop()
+
+
 def html_to_pdf(html: str, path: str | os.PathLike) -> None:
     """Lay ``html`` out on A4 pages and write them to ``path`` (through a temporary file)."""
-    _ensure_app()
+    _ensure_event_dispatcher(_ensure_app())
     path = Path(path)
     tmp = path.with_name(f".{path.name}.part")
     writer = QPdfWriter(str(tmp))

@@ -44,7 +44,12 @@ class SeekViewBox(pg.ViewBox):
 
 
 class ScorePlots(pg.GraphicsLayoutWidget):
-    """Stacked plots of ``groups`` ([(metric name, keys)]); ``seek_requested(frame)``."""
+    """Stacked plots of ``groups`` ([(metric name, keys)]); ``seek_requested(frame)``.
+
+    Scores imported from other tools (``set_imports``) join the plot of their metric
+    family, dashed, named after their source in the legend; a family nothing computes
+    gets a plot of its own.
+    """
 
     seek_requested = Signal(int)
 
@@ -52,44 +57,79 @@ class ScorePlots(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self.imported_curves: dict[str, pg.PlotDataItem] = {}    # legend name -> curve
+        self.legends: dict[str, pg.LegendItem] = {}
         self.playheads: list[pg.InfiniteLine] = []
         self.hover_labels: dict[str, pg.TextItem] = {}
         self.plot_keys: dict[str, tuple[str, ...]] = {}
         self.frame_range = (0, 1)
         self.hover_text = ""
         self._table = None
+        self._groups: list[tuple[str, tuple[str, ...]]] = []
+        self._imports: list[tuple[object, object]] = []         # (ImportedScores, ScoreTable)
+        self._imported_in: dict[str, list[tuple[str, str, object]]] = {}   # plot -> (name, key, table)
         self.ci.layout.setSpacing(2)
         self.ci.setContentsMargins(2, 2, 6, 2)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     def set_metrics(self, groups: list[tuple[str, tuple[str, ...]]], start: int, stop: int) -> None:
         """Rebuild the plots for these metric groups over reference frames start..stop-1."""
-        self.clear()
-        self.plots.clear()
-        self.curves.clear()
-        self.playheads.clear()
-        self.hover_labels.clear()
-        self.plot_keys = dict(groups)
+        self._groups = list(groups)
         self.frame_range = (start, stop)
+        self._rebuild()
+
+    def set_imports(self, imports) -> None:
+        """Plot these ``ImportedScores`` beside the computed series (replacing earlier ones)."""
+        self._imports = [(imported, imported.to_table()) for imported in imports]
+        self._rebuild()
+        self.update_table(self._table)
+
+    def _layout(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(plot name, computed keys) of every plot, and where each imported series goes."""
+        from app.report import plot_groups
+
+        plots = list(self._groups)
+        self._imported_in = {}
+        for imported, table in self._imports:
+            for family, keys in plot_groups(table.keys):
+                if family not in dict(plots):
+                    plots.append((family, ()))
+                self._imported_in.setdefault(family, []).extend(
+                    (f"{key} ({imported.label})", key, table) for key in keys)
+        return plots
+
+    def _rebuild(self) -> None:
+        self.clear()
+        for store in (self.plots, self.curves, self.imported_curves, self.legends, self.hover_labels):
+            store.clear()
+        self.playheads.clear()
+        plots = self._layout()
+        self.plot_keys = dict(plots)
+        start, stop = self.frame_range
+        if not self._groups and self._imports:
+            start = min(t.start for _, t in self._imports)
+            stop = max(t.stop for _, t in self._imports)
+            self.frame_range = (start, stop)
         first = None
-        for row, (name, keys) in enumerate(groups):
+        for row, (name, keys) in enumerate(plots):
             plot = pg.PlotItem(viewBox=SeekViewBox(self._seek))
             self.addItem(plot, row=row, col=0)
-            self._style(plot, name, last=row == len(groups) - 1)
+            self._style(plot, name, last=row == len(plots) - 1)
             if first is None:
                 first = plot
             else:
                 plot.setXLink(first)
-            legend = None
-            if len(keys) > 1:
-                legend = plot.addLegend(offset=(-4, 1), labelTextSize="8pt", colCount=len(keys),
-                                        brush=pg.mkBrush(30, 30, 30, 200))
+            imported = self._imported_in.get(name, [])
+            if len(keys) + len(imported) > 1:
+                self.legends[name] = plot.addLegend(offset=(-4, 1), labelTextSize="8pt",
+                                                    colCount=min(4, len(keys) + len(imported)),
+                                                    brush=pg.mkBrush(30, 30, 30, 150))
+            named = name in self.legends
             for i, key in enumerate(keys):
-                pen = pg.mkPen(PALETTE[i % len(PALETTE)], width=1)
-                curve = plot.plot([], [], pen=pen, name=key if legend is not None else None)
-                curve.setClipToView(True)
-                curve.setDownsampling(auto=True, method="peak")
-                self.curves[key] = curve
+                self.curves[key] = self._curve(plot, key if named else None, PALETTE[i % len(PALETTE)])
+            for j, (label, key, _) in enumerate(imported):
+                colour = PALETTE[(keys.index(key) if key in keys else len(keys) + j) % len(PALETTE)]
+                self.imported_curves[label] = self._curve(plot, label, colour, Qt.PenStyle.DashLine)
             line = pg.InfiniteLine(start, angle=90, movable=True, pen=pg.mkPen(PLAYHEAD, width=1.5),
                                    hoverPen=pg.mkPen(PLAYHEAD, width=3))
             line.sigDragged.connect(lambda l: self._seek(l.value()))
@@ -105,6 +145,20 @@ class ScorePlots(pg.GraphicsLayoutWidget):
             first.setXRange(start, max(start + 1, stop - 1), padding=0.01)
             for plot in self.plots.values():
                 plot.vb.setLimits(xMin=start - 1, xMax=stop)
+        self._draw_imports()
+
+    def _curve(self, plot: pg.PlotItem, name: str | None, colour: str,
+               style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> pg.PlotDataItem:
+        curve = plot.plot([], [], pen=pg.mkPen(colour, width=1, style=style), name=name)
+        curve.setClipToView(True)
+        curve.setDownsampling(auto=True, method="peak")
+        return curve
+
+    def _draw_imports(self) -> None:
+        for entries in self._imported_in.values():
+            for label, key, table in entries:
+                self.imported_curves[label].setData(table.frames(), np.array(table.column(key)),
+                                                    connect="finite")
 
     def _style(self, plot: pg.PlotItem, name: str, last: bool) -> None:
         plot.setLabel("left", name)
@@ -156,10 +210,15 @@ class ScorePlots(pg.GraphicsLayoutWidget):
             self.hover_text = label.toPlainText()
 
     def _describe(self, frame: int, name: str) -> str:
-        t = self._table
-        keys = self.plot_keys.get(name, ())
-        if t is None or not t.start <= frame < t.stop:
+        series = [(k, k, self._table) for k in self.plot_keys.get(name, ()) if self._table is not None]
+        series += self._imported_in.get(name, [])
+        values, covered = [], False
+        for label, key, table in series:
+            if table.start <= frame < table.stop and key in table.keys:
+                covered = True
+                value = table.column(key)[frame - table.start]
+                if np.isfinite(value):
+                    values.append(f"{label} {value:.4g}")
+        if not covered:
             return f"frame {frame}"
-        values = [f"{k} {t.column(k)[frame - t.start]:.4g}" for k in keys if k in t.keys
-                  and np.isfinite(t.column(k)[frame - t.start])]
         return f"frame {frame}  " + ("  ".join(values) if values else "not scored yet")

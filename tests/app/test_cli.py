@@ -107,3 +107,16 @@ def test_broken_stream_scores_what_decoded_and_says_where(tmp_path):
     assert str(broken) in result.stderr and "truncated" in result.stderr
     scored = json.loads(out.read_text())
     assert scored["status"] == "broken" and 0 < len(scored["frames"]) < 30
+
+
+def test_outputs_get_ordinary_permissions(pair, tmp_path):
+    import os
+
+    ref, dist = pair
+    old = os.umask(0o022)
+    try:
+        assert main(["score", str(ref), str(dist), "--metrics", "psnr", "--json", str(tmp_path / "o.json"),
+                     "--quiet"]) == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "o.json").stat().st_mode & 0o777 == 0o644

@@ -1,0 +1,35 @@
+"""File > Import Scores… and ``vqinspect REF DIST --scores FILE``: per-frame scores from
+libvmaf, ffmpeg-quality-metrics or an earlier ``vqinspect score`` run, plotted beside the
+computed ones and named after their source (``vmaf (libvmaf 86da14d: vmaf.json)``)."""
+from __future__ import annotations
+
+from app.errors import InputError
+from app.imports import ImportedScores, load_scores
+from app.report import plot_groups
+
+LISTED_KEYS = 4
+
+
+def import_scores(window, path: str) -> ImportedScores | None:
+    """Read ``path`` and plot its series; a file that cannot be read is one status-bar line."""
+    try:
+        imported = load_scores(path)
+    except InputError as exc:
+        window.show_message(str(exc), error=True)
+        return None
+    window.session.add_import(imported)
+    window.show_message(describe_import(imported, window.session.pair))
+    return imported
+
+
+def describe_import(imported: ImportedScores, pair=None) -> str:
+    """What was imported, the frames it covers and how they relate to the open pair."""
+    plotted = [k for _, keys in plot_groups(imported.keys) for k in keys]
+    listed = ", ".join(plotted[:LISTED_KEYS]) + (f" (+{len(plotted) - LISTED_KEYS} more)"
+                                                 if len(plotted) > LISTED_KEYS else "")
+    first, last = int(imported.frames.min()), int(imported.frames.max())
+    text = f"Imported {listed} from {imported.label}, frames {first}–{last}"
+    if pair is not None and (first, last) != (pair.start, pair.stop - 1):
+        text += f" (the pair has reference frames {pair.start}–{pair.stop - 1})"
+    notes = "".join(f"; {n}" for n in imported.notes)
+    return text + notes + "."

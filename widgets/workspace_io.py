@@ -1,0 +1,133 @@
+"""File > Save Workspace… / Open Workspace…: an inspection saved and reopened as it was.
+
+Saving records both files (with their identity), the offset, frame, view, bookmarks
+(with their pictures), imported score files and the finished scores. Opening finds
+files that moved with the workspace; for one that is still missing it asks the user
+(``window.ask.locate``) instead of failing, and reuses the scores while both files are
+the same bytes, so nothing is scored again.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from app.errors import InputError
+from app.imports import load_scores
+from app.metric_choice import MetricChoice
+from app.workspace import ROLES, FileRef, Workspace, apply_view, view_to_dict
+from widgets.launch import options_from_plain, plain_options
+from widgets.workers import BackgroundCall
+
+SUFFIX = ".vqws"
+
+
+def suggested_name(window) -> str:
+    if window.workspace_path is not None:
+        return str(window.workspace_path)
+    s = window.session
+    return f"{Path(s.distorted.info.path).stem}{SUFFIX}" if s.distorted is not None else f"inspection{SUFFIX}"
+
+
+def workspace_builder(window) -> Callable[[], Workspace]:
+    """The window's inspection, taken now; the returned function makes the Workspace
+    (reading the files' identities, so it belongs in a worker thread)."""
+    s, scoring = window.session, window.scoring
+    pair = s.pair
+    final = scoring.result is not None and scoring.result.table is s.table
+    paths = (pair.reference.info.path, pair.distorted.info.path)
+    imports = [i.path for i in s.imports]
+    fields = dict(offset=pair.offset, frame=s.frame, scaler=pair.scaler,
+                  open_options=plain_options(window.open_options),
+                  metrics=[m.name for m in window.metrics.scored],
+                  view=view_to_dict(window.view_settings, window.viewport), bookmarks=list(s.bookmarks),
+                  scores=scoring.result if final else None)
+    return lambda: Workspace.new(*paths, imports=[FileRef.of("scores", p) for p in imports], **fields)
+
+
+def save_workspace(window, path: str) -> BackgroundCall | None:
+    """Save atomically, in the background (identities hash the files; scores can be large)."""
+    if window.session.pair is None:
+        window.show_message("Nothing to save: open a pair first.", error=True)
+        return None
+    scored = window.scoring.result is not None
+    path = Path(path)
+    if not path.suffix:
+        path = path.with_suffix(SUFFIX)
+    build = workspace_builder(window)
+
+    def done(saved):
+        window.workspace_path = saved
+        note = "" if scored else " (without scores: scoring had not finished)"
+        window.show_message(f"Workspace saved to {saved}{note}.")
+
+    window.show_message(f"Saving the workspace {path.name}…")
+    return window.background(lambda: build().save(path, include_images=True), done,
+                             lambda message: window.show_message(f"Workspace not saved: {message}", error=True))
+
+
+def open_workspace(window, path: str) -> Workspace | None:
+    """Load, ask for files that moved, then open the pair and restore the rest once it is open."""
+    try:
+        ws = Workspace.load(path)
+    except InputError as exc:
+        window.show_message(str(exc), error=True)
+        return None
+    notes: list[str] = []
+    if not _relocate(window, ws, notes):
+        return None
+    try:
+        metrics = MetricChoice.from_names(ws.metrics) if ws.metrics else window.metrics
+        options = options_from_plain(ws.open_options)
+    except InputError as exc:
+        window.show_message(f"{ws.path}: {exc}", error=True)
+        return None
+    window.metrics, window.open_options = metrics, options
+    scores = (ws.scores, f"from the workspace {ws.path.name}") if ws.scores_valid() else None
+    window.open_paths(ws.reference.path, ws.distorted.path, ws.offset, scores=scores,
+                      then=lambda: _restore(window, ws, notes))
+    return ws
+
+
+def _relocate(window, ws: Workspace, notes: list[str]) -> bool:
+    """Ask for each missing file; False (with the message shown) if a video stays missing."""
+    for ref in ws.missing_files():
+        name = Path(ref.path).name
+        answer = window.ask.locate(ref.role, ref.path)
+        if answer is None:
+            if ref.role in ROLES:
+                window.show_message(f"Workspace not opened: the {ref.role} {name} was not found.", error=True)
+                return False
+            ws.imports.remove(ref)
+            notes.append(f"imported scores {name} left out (not found)")
+            continue
+        try:
+            same = ws.relocate(ref.role, answer)
+        except InputError as exc:
+            window.show_message(str(exc), error=True)
+            return False
+        if not same:
+            notes.append(f"{Path(answer).name} is not the file {name} that was saved"
+                         + (": its scores are computed again" if ref.role in ROLES else ""))
+    return True
+
+
+def _restore(window, ws: Workspace, notes: list[str]) -> None:
+    """Frame, view, bookmarks and imported scores, once the pair is open."""
+    s = window.session
+    info = s.pair.reference.info
+    window.viewport.set_image_size(info.width, info.height)    # the first picture must not refit
+    apply_view(ws.view, window.view_settings, window.viewport)
+    s.seek(ws.frame)
+    s.set_bookmarks(ws.bookmarks)
+    imports = []
+    for ref in ws.imports:
+        try:
+            imports.append(load_scores(ref.path))
+        except InputError as exc:
+            notes.append(str(exc))
+    s.set_imports(imports)
+    window.workspace_path = ws.path
+    scores = "scores reused, not scored again" if window.runner is None else "scoring"
+    marks = f"{len(ws.bookmarks)} bookmark{'s' if len(ws.bookmarks) != 1 else ''}"
+    text = f"Opened workspace {ws.path.name}: frame {s.frame}, {marks}, {scores}"
+    window.show_message(text + "".join(f"; {n}" for n in notes) + ".", error=bool(notes))
