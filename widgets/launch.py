@@ -29,6 +29,23 @@ def display_available() -> bool:
     return True
 
 
+def _quiet_offscreen_warnings() -> None:
+    """The offscreen platform says it cannot propagate size hints for every window: noise."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    previous = None
+
+    def handler(kind, context, message):
+        if "propagateSizeHints" in message:
+            return
+        if previous is not None:
+            previous(kind, context, message)
+        else:
+            sys.stderr.write(message + "\n")
+
+    previous = qInstallMessageHandler(handler)
+
+
 def application():
     """The QApplication (created if needed), styled once with the inspector's look."""
     from PySide6.QtGui import QIcon
@@ -36,6 +53,7 @@ def application():
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "vqinspect"])
     if not app.property("vqinspect_styled"):
+        _quiet_offscreen_warnings()
         app.setOrganizationName("vqinspect")
         app.setApplicationName("vqinspect")
         app.setStyle("Fusion")
