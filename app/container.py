@@ -9,7 +9,6 @@ times and variable frame rate.
 """
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path

