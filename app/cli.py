@@ -54,7 +54,7 @@ def _top_parser() -> argparse.ArgumentParser:
                 "vqinspect score REF DIST [--metrics psnr,ssim,ms_ssim,vmaf|all] [--json PATH] ...\n"
                 "vqinspect report REF DIST -o report.html|report.pdf [--worst N] ...\n"
                 "vqinspect snapshot REF DIST --frame N --view VIEW --out FILE.png\n"
-                "vqinspect masks --pred PRED [--gt GT] [--source SRC] [--json PATH]\n"
+                "vqinspect masks --pred PRED [--gt GT] [--source SRC] [--json PATH] [--report PATH]\n"
                 "vqinspect demo   (opens the demo pair; headless: snapshot + score table)")
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     return p

@@ -1,4 +1,8 @@
-"""``vqinspect masks``: temporal consistency of a predicted mask or matte clip, from the shell."""
+"""``vqinspect masks``: temporal consistency of a predicted mask or matte clip, from the shell.
+
+``--report`` writes the mask report (``app.mask_report``); ``.pdf`` goes through Qt
+(``widgets.pdf``), imported only then.
+"""
 from __future__ import annotations
 
 import argparse
@@ -12,9 +16,9 @@ from app.masks_io import KINDS
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+DEFAULT_WORST = 6                 # least stable frames pictured in --report, as ``vqinspect report``
 FLOW_CHOICES = ("medium", "fast", "ultrafast", "none")
 STATS = ("mean", "harmonic_mean", "min", "max", "p1", "p5")
-_KIND_NAMES = {"binary": "binary masks", "alpha": "alpha mattes", "labels": "label maps"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,6 +39,9 @@ def masks_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="PATH", help="write per-frame and pooled values as JSON")
     p.add_argument("--csv", metavar="PATH", help="write per-frame values as CSV")
     p.add_argument("--maps", metavar="DIR", help="write the clip's error-rate and flip-count heatmaps as PNG")
+    p.add_argument("--report", metavar="PATH", help="write a report: PATH.html (self-contained) or PATH.pdf")
+    p.add_argument("--worst", type=int, default=DEFAULT_WORST, metavar="N",
+                   help=f"pictures of the N least stable frames in the report (default {DEFAULT_WORST})")
     p.add_argument("--kind", choices=KINDS, default="auto",
                    help="how to read the mask values: binary (half range), alpha, labels (object ids); "
                         "default auto")
@@ -69,6 +76,9 @@ def _run(argv: list[str]) -> int:
     args = masks_parser().parse_args(argv)
     if args.window < 2:
         raise InputError(None, f"--window must be at least 2, got {args.window}")
+    if args.worst < 0:
+        raise InputError(None, f"--worst must be 0 or more, got {args.worst}")
+    report_kind = _report_kind(args.report)
     options = MaskOptions(kind=args.kind, gt_kind=args.gt_kind,
                           flow=None if args.flow == "none" else args.flow, window=args.window)
     inputs = open_mask_inputs(args.pred, args.gt, args.source, options, _fps(args.fps))
@@ -95,11 +105,34 @@ def _run(argv: list[str]) -> int:
     print(summary(result))
     for problem in result.problems:
         print(f"vqinspect: {problem}", file=sys.stderr)
+    if args.report:
+        write_report(result, Path(args.report), report_kind, args.worst)
     if result.status == "broken":
         print(f"vqinspect: scored {result.table.count} of {inputs.frame_count} frames before the problem "
               "above", file=sys.stderr)
         return EXIT_BAD_INPUT
     return 0
+
+
+def _report_kind(path: str | None) -> str | None:
+    """'html' or 'pdf' for ``--report`` (checked before scoring), None without one."""
+    from app.report_cli import output_kind
+
+    return output_kind(Path(path)) if path else None
+
+
+def write_report(result, out: Path, kind: str, worst: int) -> None:
+    """The mask report of ``result`` with pictures of its ``worst`` least stable frames."""
+    from app.mask_report import MaskPictures, build_mask_report
+    from app.mask_report_html import render_mask_html, write_mask_html
+    from app.report_cli import write_pdf
+
+    with MaskPictures(result.inputs, result.options) as pictures:
+        report = build_mask_report(result, worst=worst, render_frame=pictures.render)
+    if kind == "pdf":
+        write_pdf(render_mask_html(report, paged=True), out)
+    else:
+        write_mask_html(report, out)
 
 
 def _warm_up_announced(patience: float = 0.5) -> None:
@@ -145,11 +178,12 @@ def summary(result) -> str:
     """The terminal summary: what was read, pooled values per key, DAVIS clip statistics and
     the least stable frames."""
     from app.mask_run import instability, least_stable
+    from app.masks_display import KIND_NAMES, short_name
 
     inputs = result.inputs
     d = result.description()
-    title = (f"{_name(inputs.pred.info.path)}: {result.table.count} frames scored, "
-             f"{_KIND_NAMES[d['kind']]}" + (f" against {_name(inputs.gt.info.path)}" if inputs.gt else "")
+    title = (f"{short_name(inputs.pred.info.path)}: {result.table.count} frames scored, "
+             f"{KIND_NAMES[d['kind']]}" + (f" against {short_name(inputs.gt.info.path)}" if inputs.gt else "")
              + (f", flow {d['flow']}" if d["flow"] else ", no flow")
              + (f", ids {d['ids']}" if d["ids"] else "") + f" ({result.elapsed:.1f} s)")
     pooled = result.table.pooled()
@@ -166,12 +200,6 @@ def summary(result) -> str:
         lines.append(f"least stable frames ({base} below " + ("the ground truth's" if inputs.gt else "1")
                      + "): " + ", ".join(f"{f} (-{score[f - result.table.start]:.3f})" for f in worst))
     return "\n".join(lines)
-
-
-def _name(path: str) -> str:
-    """A short name: the file name, with its folder for image-sequence patterns."""
-    p = Path(path)
-    return f"{p.parent.name}/{p.name}" if "%" in p.name else p.name
 
 
 def _columns(rows: list[list[str]]) -> list[str]:

@@ -6,6 +6,7 @@ All images are H x W x 3 uint8 RGB at the clip's size.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -15,6 +16,7 @@ from app.heatmap import colorize, colormap
 PRED_RGB = (255, 64, 64)       # prediction: red fill and contour
 GT_RGB = (64, 255, 96)         # ground truth: green contour
 GREY = (96, 96, 96)            # occluded (no flow information)
+KIND_NAMES = {"binary": "binary masks", "alpha": "alpha mattes", "labels": "label maps"}
 ID_COLOURS = np.array([(255, 64, 64), (64, 160, 255), (255, 200, 40), (200, 90, 255),
                        (40, 220, 200), (255, 130, 30), (150, 255, 60), (255, 90, 180)], np.uint8)
 
@@ -86,6 +88,12 @@ def _fill_colours(labels: np.ndarray) -> np.ndarray:
         out[...] = PRED_RGB
         return out
     return ID_COLOURS[(labels.astype(np.int64) - 1) % len(ID_COLOURS)]
+
+
+def short_name(path: str) -> str:
+    """A clip's name for titles: the file name, with its folder for image-sequence patterns."""
+    p = Path(path)
+    return f"{p.parent.name}/{p.name}" if "%" in p.name else p.name
 
 
 def heatmap(values: np.ndarray, top: float | None = None, name: str = "inferno") -> np.ndarray:

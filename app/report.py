@@ -19,7 +19,7 @@ from app import __version__
 from app.display import timecode
 from app.errors import InputError
 from app.report_images import FramePanels
-from app.results import ScoreResult
+from app.results import ScoreResult, ScoreTable
 from app.session import higher_is_worse
 
 DEFAULT_WORST = 6
@@ -83,11 +83,16 @@ def default_key(result: ScoreResult) -> str:
 
 def worst_frames(result: ScoreResult, key: str, count: int) -> list[tuple[int, float]]:
     """The ``count`` worst scored frames by ``key``, worst first (ties: earlier first)."""
-    t = result.table
+    return worst_in_table(result.table, key, count, higher_is_worse(key))
+
+
+def worst_in_table(t: ScoreTable, key: str, count: int, higher_worse: bool) -> list[tuple[int, float]]:
+    """(frame, value) of the ``count`` worst frames of ``t`` by ``key``, worst first (ties:
+    earlier first); ``higher_worse`` says which way is worse."""
     column = t.column(key)
     scored = np.flatnonzero(np.isfinite(column))
     values = column[scored]
-    order = np.argsort(-values if higher_is_worse(key) else values, kind="stable")[:max(0, count)]
+    order = np.argsort(-values if higher_worse else values, kind="stable")[:max(0, count)]
     return [(int(t.start + scored[i]), float(values[i])) for i in order]
 
 
@@ -120,7 +125,7 @@ def build_report(result: ScoreResult, *, worst: int = DEFAULT_WORST, by: str | N
     offset = int(result.alignment.get("offset", 0))
     rows = []
     for rank, (frame, _) in enumerate(worst_frames(result, by, worst), start=1):
-        row = WorstFrame(rank, frame, frame + offset, timecode(frame, fps), _scores(result, frame))
+        row = WorstFrame(rank, frame, frame + offset, timecode(frame, fps), frame_scores(result.table, frame))
         if render_frame is not None:
             try:
                 row.images = render_frame(frame)
@@ -128,7 +133,7 @@ def build_report(result: ScoreResult, *, worst: int = DEFAULT_WORST, by: str | N
                 row.error = f"pictures unavailable: {exc}"
         rows.append(row)
     marks = [ReportBookmark(int(b.frame), timecode(int(b.frame), fps), str(b.view_name or ""),
-                            str(b.note or ""), b.image, _scores(result, int(b.frame)))
+                            str(b.note or ""), b.image, frame_scores(result.table, int(b.frame)))
              for b in bookmarks]
     ref, dist = (Path(str(d.get("path", "?"))).name for d in (result.reference, result.distorted))
     return Report(result, by, rows, marks, source or f"computed by vqinspect {__version__}",
@@ -137,8 +142,8 @@ def build_report(result: ScoreResult, *, worst: int = DEFAULT_WORST, by: str | N
                   tuple(display))
 
 
-def _scores(result: ScoreResult, frame: int) -> dict[str, float]:
-    t = result.table
+def frame_scores(t: ScoreTable, frame: int) -> dict[str, float]:
+    """The finite values of ``frame`` (none outside the table's range)."""
     if not t.start <= frame < t.stop:
         return {}
     return {k: v for k, v in t.row(frame).items() if math.isfinite(v)}

@@ -72,7 +72,7 @@ def _run(args) -> int:
     from app.report_images import ReportImageRenderer
 
     out = Path(args.output)
-    kind = _output_kind(out)
+    kind = output_kind(out)
     crop = _parse_crop(args.crop)
     if args.worst < 0:
         raise InputError(None, "--worst must be 0 or more")
@@ -102,7 +102,7 @@ def _run(args) -> int:
                               source=source, title=args.title, notes=notes,
                               display=tuple(_display_text(s) for s in renderer.specs))
     if kind == "pdf":
-        _write_pdf(render_html(report, paged=True), out)
+        write_pdf(render_html(report, paged=True), out)
     else:
         write_html(report, out)
     print(out)
@@ -115,7 +115,8 @@ def _display_text(spec) -> str:
     return spec.label + (f" ({spec.note})" if spec.note else "")
 
 
-def _output_kind(out: Path) -> str:
+def output_kind(out: Path) -> str:
+    """'html' or 'pdf' from the report's file name; InputError for anything else."""
     suffix = out.suffix.lower()
     if suffix in HTML_SUFFIXES:
         return "html"
@@ -252,7 +253,8 @@ def choose_map(spec: str | None, by: str | None, metric_names: list[str]) -> tup
     return (ranked[0], ranked[0].maps[0]) if ranked else (None, None)
 
 
-def _write_pdf(html: str, out: Path) -> None:
+def write_pdf(html: str, out: Path) -> None:
+    """The paged HTML as a PDF through Qt (``widgets.pdf``), imported only now."""
     try:
         from widgets.pdf import html_to_pdf
     except ImportError:

@@ -1,6 +1,10 @@
 """A ``Report`` as one self-contained HTML page: CSS, pictures and plots inside, opens
 offline, one file to mail. Every string from the user or their files is escaped.
 
+The page's blocks (``page``, ``header``, ``cards``, ``clip_table``, ``stats_table``,
+``plot_block``, ``frame_row``, ``panels``) are public: the mask report
+(``app.mask_report_html``) is built from the same ones.
+
 Layout uses tables and pictures carry pixel sizes for a ``PAGE_WIDTH`` page, so the same
 markup reads in a browser (where CSS makes it fluid) and in Qt's rich text, which the
 PDF export renders; ``paged=True`` also turns the inline SVG plots into SVG pictures and
@@ -13,6 +17,7 @@ import math
 from html import escape
 from importlib import resources
 from pathlib import Path
+from typing import Callable, Iterable
 
 from app import __version__
 from app.report import Report, WorstFrame, ordered_keys, plot_groups, primary_keys, worst_frames
@@ -21,7 +26,9 @@ from app.report_plot import HEIGHT, WIDTH, series_svg
 from app.results import POOLS, ScoreResult, write_atomic
 
 PAGE_WIDTH = 1000                      # px of content the pictures are sized for
+PAGE_HEIGHT = 1548                     # px of content on a PDF page (A4 less 12 mm margins at 144 dpi)
 PANEL_GAP = 8
+PAGE_BREAK = '<div style="page-break-before: always"></div>'   # honoured by Qt's rich text
 STAT_LABELS = {"mean": "mean", "harmonic_mean": "harm. mean", "min": "min", "max": "max",
                "p1": "1st pct", "p5": "5th pct"}
 
@@ -46,7 +53,7 @@ def _data_uri(data: bytes, mime: str = "image/png") -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def _img(png: bytes, alt: str, width: int | None = None, cls: str = "") -> str:
+def img(png: bytes, alt: str, width: int | None = None, cls: str = "") -> str:
     w, h = png_size(png)
     if width is not None and w:
         w, h = width, max(1, round(h * width / w))
@@ -61,22 +68,25 @@ def _css() -> str:
 def render_html(report: Report, *, paged: bool = False) -> str:
     """The whole page as one string."""
     r = report.result
+    return page(report.title, [_header(report), _glance(report), _clips(r, report.display),
+                               _alignment(r, report.notes), _statistics(report), _plots(report, paged),
+                               _worst(report), _bookmarks(report)],
+                report.generated, paged=paged)
+
+
+def page(title: str, sections: Iterable[str], generated: str, *, paged: bool = False,
+         rate_of: str = "the reference") -> str:
+    """A self-contained page around ``sections`` (HTML; empty ones are left out), with the
+    footer saying how frames count and whose frame rate the timecodes use."""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f'<meta name="generator" content="vqinspect {e(__version__)}">',
-        f"<title>{e(report.title)}</title><style>{_css()}</style></head><body>",
-        _header(report),
-        _glance(report),
-        _clips(r, report.display),
-        _alignment(r, report.notes),
-        _statistics(report),
-        _plots(report, paged),
-        _worst(report),
-        _bookmarks(report),
-        f'<footer>Made by vqinspect {e(__version__)} on {e(report.generated)}. Frame numbers count '
-        f"from 0 in display order; timecodes are non-drop at the reference's nominal rate.</footer>",
+        f"<title>{e(title)}</title><style>{_css()}</style></head><body>",
+        *sections,
+        f'<footer>Made by vqinspect {e(__version__)} on {e(generated)}. Frame numbers count '
+        f"from 0 in display order; timecodes are non-drop at {e(rate_of)}'s nominal rate.</footer>",
         "" if paged else _ZOOM_SCRIPT,
         "</body></html>",
     ]
@@ -91,24 +101,38 @@ def write_html(report: Report, path) -> Path:
 
 def _header(report: Report) -> str:
     r = report.result
-    warnings = []
-    if r.status != "complete":
-        warnings.append(f"Scoring {r.status}: {r.table.count} of {len(r.table)} frames scored.")
-    warnings += r.problems
+    return header(report.title, f"Scores {report.source} · report made {report.generated}",
+                  run_warnings(r.status, r.table, r.problems))
+
+
+def run_warnings(status: str, table, problems: Iterable[str]) -> list[str]:
+    """What the header warns about: a run that stopped early, and its problems."""
+    stopped = [f"Scoring {status}: {table.count} of {len(table)} frames scored."] if status != "complete" else []
+    return stopped + list(problems)
+
+
+def header(title: str, sub: str, warnings: Iterable[str] = ()) -> str:
+    """The page's title, the line under it and the warnings."""
     lines = "".join(f'<p class="warning">{e(w)}</p>' for w in warnings)
-    return (f"<header><h1>{e(report.title)}</h1>"
-            f'<p class="sub">Scores {e(report.source)} · report made {e(report.generated)}</p>{lines}</header>')
+    return f'<header><h1>{e(title)}</h1><p class="sub">{e(sub)}</p>{lines}</header>'
 
 
 def _glance(report: Report) -> str:
     pooled = report.result.table.pooled()
-    cells = []
+    items = []
     for key in primary_keys(report.result.table.keys):
         worst = worst_frames(report.result, key, 1)
-        line = f"mean · worst {fmt(worst[0][1])} at frame {worst[0][0]}" if worst else "mean"
-        cells.append(f'<td class="card" data-key="{e(key)}"><div class="k">{e(key)}</div>'
-                     f'<div class="v">{fmt(pooled[key]["mean"])}</div><div class="s">{line}</div></td>')
-    return f'<section id="summary"><table class="cards"><tr>{"".join(cells)}</tr></table></section>'
+        items.append((key, pooled[key]["mean"],
+                      f"mean · worst {fmt(worst[0][1])} at frame {worst[0][0]}" if worst else "mean"))
+    return cards(items)
+
+
+def cards(items: Iterable[tuple[str, float, str]]) -> str:
+    """The summary strip: a card per (label, value, line under the value)."""
+    cells = "".join(f'<td class="card" data-key="{e(label)}" data-value="{attr_num(value)}"><div class="k">'
+                    f'{e(label)}</div><div class="v">{fmt(value)}</div><div class="s">{e(line)}</div></td>'
+                    for label, value, line in items)
+    return f'<section id="summary"><table class="cards"><tr>{cells}</tr></table></section>'
 
 
 _CLIP_ROWS = (
@@ -142,22 +166,28 @@ def _fps_text(d: dict) -> str | None:
 
 
 def _clips(r: ScoreResult, display: tuple[str, str]) -> str:
+    extra = [("Pictures shown as", [d or None for d in display])] if any(display) else []
+    table = clip_table([("Reference", r.reference), ("Distorted", r.distorted)], extra)
+    return f'<section id="clips"><h2>Clips</h2>{table}</section>'
+
+
+def clip_table(columns: list[tuple[str, dict]], extra: Iterable[tuple[str, list]] = ()) -> str:
+    """Probe dicts side by side, a column per (heading, dict), then the ``extra`` rows
+    (label, a value per column, None for none); rows without any value are left out."""
     rows = []
     for label, get in _CLIP_ROWS:
         values = []
-        for info in (r.reference, r.distorted):
+        for _, info in columns:
             try:
                 values.append(get(info))
             except (KeyError, TypeError, ValueError):
                 values.append(None)
-        if any(v is not None for v in values):
-            cells = "".join(f"<td>{e(v) if v is not None else '–'}</td>" for v in values)
-            rows.append(f"<tr><th>{e(label)}</th>{cells}</tr>")
-    if any(display):
-        rows.append("<tr><th>Pictures shown as</th>" + "".join(f"<td>{e(d) or '–'}</td>" for d in display)
-                    + "</tr>")
-    return ('<section id="clips"><h2>Clips</h2><table class="meta"><thead><tr><th></th>'
-            f'<th>Reference</th><th>Distorted</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
+        rows.append((label, values))
+    body = "".join(f"<tr><th>{e(label)}</th>" + "".join(f"<td>{e(v) if v is not None else '–'}</td>"
+                                                          for v in values) + "</tr>"
+                   for label, values in [*rows, *extra] if any(v is not None for v in values))
+    head = "".join(f"<th>{e(heading)}</th>" for heading, _ in columns)
+    return f'<table class="meta"><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _alignment(r: ScoreResult, notes: list[str]) -> str:
@@ -179,45 +209,67 @@ def _alignment(r: ScoreResult, notes: list[str]) -> str:
 
 def _statistics(report: Report) -> str:
     r = report.result
-    pooled = r.table.pooled()
-    head = "".join(f"<th>{e(STAT_LABELS[s])}</th>" for s in POOLS)
-    rows = []
-    for key in ordered_keys(r.table.keys):
-        stats = pooled[key]
-        cells = "".join(f'<td data-key="{e(key)}" data-stat="{s}" data-value="{_attr_num(stats[s])}">'
-                        f"{fmt(stats[s])}</td>" for s in POOLS)
+
+    def worst_frame(key: str) -> int | None:
         worst = worst_frames(r, key, 1)
-        by = ' class="by"' if key == report.by else ""
-        rows.append(f'<tr{by}><th>{e(key)}</th>{cells}<td data-key="{e(key)}" data-stat="worst_frame">'
-                    f'{worst[0][0] if worst else "–"}</td></tr>')
-    return (f'<section id="statistics"><h2>Pooled statistics</h2><table class="stats"><thead><tr>'
-            f'<th>score</th>{head}<th>worst frame</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        return worst[0][0] if worst else None
+
+    table = stats_table(r.table.pooled(), ordered_keys(r.table.keys), worst_frame, report.by)
+    return (f'<section id="statistics"><h2>Pooled statistics</h2>{table}'
             f'<p class="hint">The worst frames are ranked by <b>{e(report.by)}</b>. Harmonic mean as libvmaf '
             f"pools it (1/mean(1/(x+1)) − 1); percentiles interpolate between frames. For PSNR, SSIM, "
             f"MS-SSIM and VMAF lower is worse.</p></section>")
 
 
-def _attr_num(v) -> str:
+def stats_table(stats: dict[str, dict[str, float]], keys: Iterable[str],
+                worst_frame: Callable[[str], int | None] | None = None, highlight: str | None = None, *,
+                columns: Iterable[str] = POOLS, corner: str = "score") -> str:
+    """A row per key of ``stats`` (key -> statistic -> value) and a column per statistic,
+    plus the key's worst frame when ``worst_frame`` is given; the ``highlight`` row in red."""
+    columns = list(columns)
+    head = "".join(f"<th>{e(STAT_LABELS.get(s, s))}</th>" for s in columns)
+    head += "<th>worst frame</th>" if worst_frame is not None else ""
+    rows = []
+    for key in keys:
+        values = stats[key]
+        cells = "".join(f'<td data-key="{e(key)}" data-stat="{e(s)}" data-value="{attr_num(values[s])}">'
+                        f"{fmt(values[s])}</td>" for s in columns)
+        if worst_frame is not None:
+            worst = worst_frame(key)
+            cells += f'<td data-key="{e(key)}" data-stat="worst_frame">{"–" if worst is None else worst}</td>'
+        by = ' class="by"' if key == highlight else ""
+        rows.append(f"<tr{by}><th>{e(key)}</th>{cells}</tr>")
+    return (f'<table class="stats"><thead><tr><th>{e(corner)}</th>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+def attr_num(v) -> str:
     return repr(float(v)) if v is not None and math.isfinite(v) else "nan"
 
 
 def _plots(report: Report, paged: bool) -> str:
     t = report.result.table
     marks = [(w.rank, w.frame) for w in report.worst]
-    blocks = []
-    for title, keys in plot_groups(t.keys):
-        series = {k: t.column(k) for k in keys}
-        svg = series_svg(t.frames(), series, title=title, marks=marks,
-                         mark_key=report.by if report.by in series else keys[0])
-        if paged:
-            height = round(HEIGHT * PAGE_WIDTH / WIDTH)
-            svg = (f'<img class="plot" alt="{e(title)}" width="{PAGE_WIDTH}" height="{height}" '
-                   f'src="{_data_uri(svg.encode(), "image/svg+xml")}">')
-        blocks.append(f'<div class="plot" data-group="{e(title)}"><p class="plot-title"><b>{e(title)}</b> per frame'
-                      f' <span class="src">· {e(report.source)}</span></p>{svg}</div>')
+    blocks = [plot_block(t.frames(), {k: t.column(k) for k in keys}, title, marks=marks,
+                         mark_key=report.by if report.by in keys else keys[0], source=report.source, paged=paged)
+              for title, keys in plot_groups(t.keys)]
     legend = (f'<p class="hint">Dashed red lines: the {len(marks)} worst frames by {e(report.by)}, numbered as '
               f"in the section below.</p>" if marks else "")
     return f'<section id="plots"><h2>Per-frame scores</h2>{legend}{"".join(blocks)}</section>'
+
+
+def plot_block(frames, series: dict, title: str, *, marks: Iterable[tuple[int, int]] = (),
+               mark_key: str | None = None, source: str = "", paged: bool = False,
+               x_label: str = "reference frame") -> str:
+    """A titled per-frame plot: inline SVG, or an SVG picture for paged renderers."""
+    svg = series_svg(frames, series, title=title, marks=list(marks), mark_key=mark_key, x_label=x_label)
+    if paged:
+        height = round(HEIGHT * PAGE_WIDTH / WIDTH)
+        svg = (f'<img class="plot" alt="{e(title)}" width="{PAGE_WIDTH}" height="{height}" '
+               f'src="{_data_uri(svg.encode(), "image/svg+xml")}">')
+    src = f' <span class="src">· {e(source)}</span>' if source else ""
+    return (f'<div class="plot" data-group="{e(title)}"><p class="plot-title"><b>{e(title)}</b> per frame'
+            f'{src}</p>{svg}</div>')
 
 
 def _worst(report: Report) -> str:
@@ -233,33 +285,72 @@ def _worst(report: Report) -> str:
 
 
 def _worst_row(w: WorstFrame, keys: list[str], by: str) -> str:
-    scores = " ".join(f'<span class="score{" by" if k == by else ""}" data-key="{e(k)}" '
-                      f'data-value="{_attr_num(w.scores[k])}">{e(k)} {fmt(w.scores[k])}</span>'
-                      for k in keys if k in w.scores)
     where = f"distorted frame {w.dist_frame}"
     if w.images is not None:
         where += f" · region {e(w.images.crop.label(w.images.frame_size))}"
+    return frame_row(w, where, score_spans(w.scores, keys, by))
+
+
+def score_spans(values: dict[str, float], keys: Iterable[str], by: str | None = None) -> str:
+    """A frame's values of ``keys`` (those it has), the ``by`` one in red."""
+    return " ".join(f'<span class="score{" by" if k == by else ""}" data-key="{e(k)}" '
+                    f'data-value="{attr_num(values[k])}">{e(k)} {fmt(values[k])}</span>'
+                    for k in keys if k in values)
+
+
+def frame_row(w: WorstFrame, where: str, scores: str, attrs: dict[str, str] | None = None) -> str:
+    """A frame's row: rank, frame and timecode, the ``where`` and ``scores`` lines (HTML),
+    the locator and the pictures; ``attrs`` become extra ``data-`` attributes."""
+    extra = "".join(f' data-{e(k)}="{e(v)}"' for k, v in (attrs or {}).items())
     locator = ""
     if w.images is not None and w.images.locator:
-        locator = f'<td class="loc">{_img(w.images.locator, "where the region lies", cls="locator")}</td>'
+        locator = f'<td class="loc">{img(w.images.locator, "where the region lies", cls="locator")}</td>'
     head = (f'<table class="row-head"><tr>{locator}<td><h3>#{w.rank} · frame {w.frame} · {e(w.timecode)}</h3>'
             f'<p class="where">{where}</p><p class="scores">{scores}</p></td></tr></table>')
-    return (f'<article class="worst-frame" data-rank="{w.rank}" data-frame="{w.frame}">{head}'
-            f"{_panels(w.images, w.error)}</article>")
+    return (f'<article class="worst-frame" data-rank="{w.rank}" data-frame="{w.frame}"{extra}>{head}'
+            f"{panels(w.images, w.error)}</article>")
 
 
-def _panels(images: FramePanels | None, error: str) -> str:
+def panels(images: FramePanels | None, error: str) -> str:
     if images is None:
         return f'<p class="warning">{e(error)}</p>' if error else ""
     widths = [png_size(p.png)[0] for p in images.panels]
-    scale = min(1.0, (PAGE_WIDTH - PANEL_GAP * len(widths)) / max(1, sum(widths)))
+    scale = _panel_scale(widths)
     cells = "".join(_panel(p, w, scale, 100.0 * w / sum(widths)) for p, w in zip(images.panels, widths))
     return f'<table class="panels"><tr>{cells}</tr></table>'
 
 
+def _panel_scale(widths: list[int]) -> float:
+    """How much a row of pictures this wide is scaled to fit the page (never enlarged)."""
+    return min(1.0, (PAGE_WIDTH - PANEL_GAP * len(widths)) / max(1, sum(widths)))
+
+
+def panels_height(images: FramePanels | None) -> int:
+    """The height in px of a row's pictures as ``panels`` shows them (0 without pictures)."""
+    if images is None or not images.panels:
+        return 0
+    sizes = [png_size(p.png) for p in images.panels]
+    scale = _panel_scale([w for w, _ in sizes])
+    return max(round(h * round(w * scale) / w) for w, h in sizes)
+
+
+def paginate(blocks: Iterable[tuple[str, int]], used: int = 0) -> str:
+    """Blocks of (HTML, estimated height in px) for the PDF, with a page break before each
+    block that does not fit on what is left of the page (``used`` px are taken already):
+    Qt's rich text would split it, pictures on one page and their captions on the next."""
+    out = []
+    for html, height in blocks:
+        if used and used + height > PAGE_HEIGHT:
+            out.append(PAGE_BREAK)
+            used = 0
+        out.append(html)
+        used += height
+    return "".join(out)
+
+
 def _panel(p: Panel, width: int, scale: float, percent: float) -> str:
     shown = max(1, round(width * scale))
-    return (f'<td class="panel" width="{percent:.1f}%">{_img(p.png, p.title, shown, "zoomable")}'
+    return (f'<td class="panel" width="{percent:.1f}%">{img(p.png, p.title, shown, "zoomable")}'
             f"{_colorbar(p.colorbar, shown)}"
             f'<p class="cap"><b>{e(p.title)}</b> {e(p.caption)}</p></td>')
 
@@ -299,7 +390,7 @@ def _bookmarks(report: Report) -> str:
         scores = " ".join(f'<span class="score">{e(k)} {fmt(v)}</span>' for k, v in b.scores.items() if k in shown)
         if b.png:
             w = png_size(b.png)[0]
-            image = _img(b.png, f"view at frame {b.frame}", min(w, PAGE_WIDTH), "zoomable")
+            image = img(b.png, f"view at frame {b.frame}", min(w, PAGE_WIDTH), "zoomable")
         else:
             image = '<p class="hint">no picture of the view was kept</p>'
         view = f" · {e(b.view_name)}" if b.view_name else ""

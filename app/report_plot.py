@@ -67,11 +67,11 @@ def _columns(x: np.ndarray, y: np.ndarray, pixels: int) -> tuple[np.ndarray, np.
 
 def series_svg(frames: np.ndarray, series: dict[str, np.ndarray], *, title: str = "",
                marks: list[tuple[int, int]] = (), mark_key: str | None = None,
-               width: int = WIDTH, height: int = HEIGHT) -> str:
+               width: int = WIDTH, height: int = HEIGHT, x_label: str = "reference frame") -> str:
     """An SVG plot of ``series`` (key -> values aligned with ``frames``, NaN = gap).
 
     ``marks`` are (rank, frame) pairs drawn as numbered vertical lines; ``mark_key``
-    is the series whose value each mark's tooltip quotes.
+    is the series whose value each mark's tooltip quotes; ``x_label`` names the x axis.
     """
     frames = np.asarray(frames, dtype=np.float64)
     finite = [v[np.isfinite(v)] for v in series.values()]
@@ -107,7 +107,7 @@ def series_svg(frames: np.ndarray, series: dict[str, np.ndarray], *, title: str 
             out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP + ph}" y2="{TOP + ph + 4}" stroke="#888"/>'
                        f'<text x="{x:.1f}" y="{TOP + ph + 16}" text-anchor="middle" class="tick">{int(t)}</text>')
     out.append(f'<text x="{LEFT + pw / 2:.0f}" y="{height - 4}" text-anchor="middle" class="axis">'
-               f'reference frame</text>')
+               f'{escape(x_label)}</text>')
     levels = _label_levels([float(px(frame)) for _, frame in marks])
     for (rank, frame), level in zip(marks, levels):
         x = float(px(frame))

@@ -15,12 +15,18 @@ RESOLUTION_DPI = 144
 
 
 def _ensure_app() -> QGuiApplication:
-    """A Qt application for painting; offscreen when there is no display."""
-    app = QGuiApplication.instance()
+    """A Qt application for painting; offscreen when there is no display.
+
+    A full QApplication, not a QGuiApplication: the process may open windows later
+    (the inspector styles the application), and Qt allows only one application object.
+    """
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
     if app is None:
         if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QGuiApplication([])
+        app = QApplication([])
     return app
 
 

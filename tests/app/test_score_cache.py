@@ -81,7 +81,7 @@ def test_key_follows_settings_and_files(scored, files, tmp_path):
     base = cache.key(pair, metrics)
     ref, dist = pair.reference, pair.distorted
     assert cache.key(make_pair(ref, dist, offset=1), metrics) != base
-    assert cache.key(pair.with_range(1, 4), metrics) != base
+    assert cache.key(make_pair(ref, dist, frames=(1, 4)), metrics) != base
     assert cache.key(make_pair(ref, dist, scaler="lanczos"), metrics) != base
     assert cache.key(pair, [get_metric("psnr"), get_metric("ssim")]) != base
     assert cache.key(pair, metrics, {"fps": "30"}) != base

@@ -1,0 +1,141 @@
+"""What a mask report says: the run (inputs, clip and pooled statistics) and its least
+stable frames with their pictures: the masks on the source, the warped residual (the
+flips without flow) and the error against the ground truth.
+
+Qt-free. Rows are ``app.report.WorstFrame`` and pictures ``FramePanels``, so the page
+(``app.mask_report_html``) is drawn by the encode report's blocks.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from app.display import color_spec, timecode, to_rgb
+from app.errors import InputError
+from app.heatmap import DEFAULT_COLORMAP
+from app.mask_maps import FrameMapper
+from app.mask_run import MaskResult, instability, least_stable
+from app.masks import MaskInputs, MaskOptions
+from app.masks_display import compose, heatmap, short_name
+from app.report import DEFAULT_WORST, WorstFrame, clip_fps, frame_scores, worst_in_table
+from app.report_images import ColorBar, Crop, FramePanels, Panel, encode_png
+from app.results import ScoreTable
+
+PANEL_WIDTH = 960      # wider frames are scaled down to this (DAVIS' 854x480 stays 1:1)
+# keys whose larger values are worse; the others (IoU, J, F, VC) are worse when lower
+_HIGHER_IS_WORSE = ("flip_rate", "warp_error", "mad", "mse", "grad", "dtssd", "occluded")
+
+
+@dataclass
+class MaskReport:
+    """Everything the page shows; build it with ``build_mask_report``."""
+
+    result: MaskResult
+    base: str                          # what instability is measured by: tiou or iou_prev
+    rows: list[WorstFrame]             # the least stable frames, least stable first
+    instability: dict[int, float]      # of each row's frame
+    title: str
+    generated: str
+
+
+def higher_is_worse(key: str) -> bool:
+    """Whether a larger value of a mask key (``gt_`` and per-id ones too) is worse."""
+    return key.removeprefix("gt_").split("_id")[0] in _HIGHER_IS_WORSE
+
+
+def worst_frame(table: ScoreTable, key: str) -> int | None:
+    """The frame with the worst value of ``key`` (None when it has none)."""
+    worst = worst_in_table(table, key, 1, higher_is_worse(key))
+    return worst[0][0] if worst else None
+
+
+def build_mask_report(result: MaskResult, *, worst: int = DEFAULT_WORST,
+                      render_frame: Callable[[int], FramePanels] | None = None,
+                      title: str | None = None) -> MaskReport:
+    """Pick the ``worst`` least stable frames (``app.mask_run.least_stable``) and render
+    their pictures; a frame whose pictures fail keeps its row, with the reason."""
+    t = result.table
+    if t.count == 0:
+        raise InputError(None, "there are no scored frames to report on")
+    base, score = instability(t)
+    fps = clip_fps(result.inputs.pred.info.as_dict())
+    rows = []
+    for rank, frame in enumerate(least_stable(t, max(0, worst)), start=1):
+        row = WorstFrame(rank, frame, frame, timecode(frame, fps), frame_scores(t, frame))
+        if render_frame is not None:
+            try:
+                row.images = render_frame(frame)
+            except (InputError, IndexError, ValueError) as exc:
+                row.error = f"pictures unavailable: {exc}"
+        rows.append(row)
+    inputs = result.inputs
+    if title is None:
+        title = f"Mask stability: {short_name(inputs.pred.info.path)}"
+        title += f" vs {short_name(inputs.gt.info.path)}" if inputs.gt is not None else ""
+    return MaskReport(result, base, rows, {r.frame: float(score[r.frame - t.start]) for r in rows}, title,
+                      datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M %Z"))
+
+
+class MaskPictures:
+    """A frame's pictures for the report, whole and at most ``max_width`` wide: the masks
+    on the source, the warped residual (occluded pixels grey; without flow, the flips
+    since t-1) and the error against the ground truth. Owns readers: one per thread."""
+
+    def __init__(self, inputs: MaskInputs, options: MaskOptions = MaskOptions(), max_width: int = PANEL_WIDTH):
+        self.inputs, self.max_width = inputs, max_width
+        source = inputs.source
+        self._spec = color_spec(source.info, source.layout) if source is not None else None
+        self._mapper = FrameMapper(inputs, options)
+        self._source = source.reader() if source is not None else None
+
+    def close(self) -> None:
+        self._mapper.close()
+        if self._source is not None:
+            self._source.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def render(self, frame: int) -> FramePanels:
+        maps = self._mapper.maps(frame)
+        rgb = to_rgb(self._source.frame(frame), self._spec) if self._source is not None else None
+        h, w = maps.pred.shape
+        panels = [Panel("Masks", self._png(compose(rgb, maps.pred, maps.gt)), self._overlay_caption(rgb, maps.gt))]
+        if maps.residual is not None:
+            occluded = float(np.mean(maps.occluded))
+            panels.append(self._heatmap("Warped residual", maps.residual,
+                                        f"|m_t − warp(m_t−1)| of the prediction, t−1 = frame {frame - 1}; "
+                                        f"grey: occluded ({occluded:.0%})"))
+        elif maps.flips is not None:
+            where = " where the ground truth did not" if maps.gt is not None else ""
+            panels.append(self._heatmap("Flips", maps.flips, f"prediction changed since frame {frame - 1}{where} "
+                                                             "(no flow to warp with)"))
+        if maps.error is not None:
+            what = "|alpha error|" if self.inputs.matting else "wrong pixels"
+            panels.append(self._heatmap("Error", maps.error, f"{what} against the ground truth"))
+        return FramePanels(frame, Crop(0, 0, w, h), (w, h), tuple(panels))
+
+    def _overlay_caption(self, rgb, gt) -> str:
+        kind = self.inputs.pred.format.kind
+        pred = {"labels": "prediction filled, a colour per id", "alpha": "prediction (alpha ≥ ½) red"}.get(
+            kind, "prediction red")
+        return (f"on {'the source' if rgb is not None else 'black (no --source)'}: {pred}"
+                + ("; ground truth outlined green" if gt is not None else ""))
+
+    def _heatmap(self, title: str, values: np.ndarray, caption: str) -> Panel:
+        bar = ColorBar(DEFAULT_COLORMAP, (0.0, 1.0), True)
+        return Panel(title, self._png(heatmap(values, 1.0, DEFAULT_COLORMAP)), caption, bar)
+
+    def _png(self, rgb: np.ndarray) -> bytes:
+        h, w = rgb.shape[:2]
+        if w > self.max_width:
+            rgb = cv2.resize(rgb, (self.max_width, max(1, round(h * self.max_width / w))),
+                             interpolation=cv2.INTER_AREA)
+        return encode_png(rgb)
