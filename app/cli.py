@@ -158,31 +158,34 @@ def _cmd_score(argv: list[str]) -> int:
         frames = parse_range(args.frames)
     except ValueError as exc:
         raise InputError(None, str(exc)) from None
+    warm = start_warm_up(metrics)  # overlaps kernel loading with opening and indexing the files
     ref, dist = open_inputs(args)
     pair = make_pair(ref, dist, args.offset, frames, force_rate=args.force_rate, scaler=args.scaler)
-    return run_scoring(pair, metrics, args.json, args.csv, args.threads, args.quiet)
+    return run_scoring(pair, metrics, args.json, args.csv, args.threads, args.quiet, warm)
 
 
-def run_scoring(pair, metrics, json_path=None, csv_path=None, threads=None, quiet=False) -> int:
-    """Score ``pair`` with a progress bar, print the summary, write the outputs."""
-    from app.engine import ScoringJob
-    from app.jit import warm_up_announced
-    from app.results import dump_json, write_atomic
+def start_warm_up(metrics, bit_depth: int = 8, chroma: bool = True):
+    """Kernel loading (or first-run compiling) in the background."""
+    from app.jit import KernelWarmUp
 
+    return KernelWarmUp(metrics, bit_depth, chroma)
+
+
+def warm_up_for(pair, metrics, warm=None):
+    """Check frame sizes, then make sure a warm-up for this pair's depth and planes runs."""
     for m in metrics:
         m.check_size(pair.reference.info.width, pair.reference.info.height)
-    chroma = len(pair.reference.layout.planar) > 4 and not pair.reference.layout.planar.startswith("gray")
-    seconds = warm_up_announced(metrics, pair.bit_depth, chroma,
-                                lambda text: print(f"vqinspect: {text}", file=sys.stderr))
-    if seconds > 1.0:
-        print(f"vqinspect: kernels ready in {seconds:.1f} s", file=sys.stderr)
-    bar = progress_bar(pair.frames, quiet)
-    job = ScoringJob(pair, metrics, threads, on_progress=lambda p: bar.update(p.done - bar.n) if bar else None)
-    try:
-        result = job.run()
-    finally:
-        if bar:
-            bar.close()
+    chroma = not pair.reference.layout.planar.startswith("gray")
+    if warm is None or not warm.matches(pair.bit_depth, chroma):
+        warm = start_warm_up(metrics, pair.bit_depth, chroma)
+    return warm
+
+
+def run_scoring(pair, metrics, json_path=None, csv_path=None, threads=None, quiet=False, warm=None) -> int:
+    """Score ``pair`` with a progress bar, print the summary, write the outputs."""
+    from app.results import dump_json, write_atomic
+
+    result = score_with_progress(pair, metrics, threads, quiet, warm)
     if json_path:
         write_atomic(json_path, dump_json(result))
     if csv_path:
@@ -195,6 +198,25 @@ def run_scoring(pair, metrics, json_path=None, csv_path=None, threads=None, quie
               file=sys.stderr)
         return EXIT_BAD_INPUT
     return 0
+
+
+def score_with_progress(pair, metrics, threads=None, quiet=False, warm=None):
+    """Run a ScoringJob with a progress bar on stderr while the kernels warm up beside it."""
+    from app.engine import ScoringJob
+
+    warm = warm_up_for(pair, metrics, warm)
+    warm.announce_if_slow(lambda text: print(f"vqinspect: {text}", file=sys.stderr))
+    bar = progress_bar(pair.frames, quiet)
+    job = ScoringJob(pair, metrics, threads, on_progress=lambda p: bar.update(p.done - bar.n) if bar else None)
+    try:
+        result = job.run()
+    finally:
+        if bar:
+            bar.close()
+    seconds = warm.wait()
+    if warm.announced:
+        print(f"vqinspect: kernels compiled in {seconds:.1f} s", file=sys.stderr)
+    return result
 
 
 def progress_bar(total: int, quiet: bool):

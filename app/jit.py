@@ -12,28 +12,54 @@ from metrics.registry import FrameInput, Metric, MetricError
 WARM_SIZE = (256, 320)  # big enough for five MS-SSIM scales
 
 
-def warm_up_announced(metrics: Iterable[Metric], bit_depth: int, chroma: bool,
-                      announce: Callable[[str], None], patience: float = 2.0) -> float:
-    """``warm_up`` that calls ``announce`` if it takes longer than ``patience`` (a cold cache)."""
-    done = threading.Event()
-    t0 = time.perf_counter()
-    result: list = []
+class KernelWarmUp:
+    """Load (or, on a cold cache, compile) the kernels in a background thread.
 
-    def work():
+    Started before the files are opened, it overlaps numba's work with probing, indexing
+    and the first decodes; the scoring threads simply wait on numba's lock if they need a
+    kernel first. Once scoring starts, ``announce_if_slow`` says why nothing moves when the
+    warm-up is a first-run compile.
+    """
+
+    def __init__(self, metrics: Iterable[Metric], bit_depth: int, chroma: bool):
+        self.bit_depth, self.chroma = bit_depth, chroma
+        self.announced = False
+        self._done = threading.Event()
+        self._error: BaseException | None = None
+        self._t0 = time.perf_counter()
+        self.seconds = 0.0
+        metrics = list(metrics)
+        threading.Thread(target=self._work, args=(metrics,), name="vq-jit-warmup", daemon=True).start()
+
+    def announce_if_slow(self, announce: Callable[[str], None], patience: float = 1.0) -> None:
+        """Call ``announce`` once if the warm-up is still running ``patience`` seconds from now."""
+        def notice():
+            if not self._done.is_set():
+                self.announced = True
+                announce("compiling metric kernels on first use (once; cached for later runs)...")
+
+        timer = threading.Timer(patience, notice)
+        timer.daemon = True
+        timer.start()
+
+    def matches(self, bit_depth: int, chroma: bool) -> bool:
+        return (bit_depth <= 8) == (self.bit_depth <= 8) and chroma == self.chroma
+
+    def wait(self) -> float:
+        """Seconds the warm-up took; re-raises what went wrong in it."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self.seconds
+
+    def _work(self, metrics: list[Metric]) -> None:
         try:
-            result.append(warm_up(metrics, bit_depth, chroma))
-        except BaseException as exc:  # re-raised in the caller's thread
-            result.append(exc)
+            warm_up(metrics, self.bit_depth, self.chroma)
+        except BaseException as exc:  # re-raised by wait() in the caller's thread
+            self._error = exc
         finally:
-            done.set()
-
-    threading.Thread(target=work, name="vq-jit-warmup", daemon=True).start()
-    if not done.wait(patience):
-        announce("compiling metric kernels on first use (once; cached for later runs)...")
-        done.wait()
-    if isinstance(result[0], BaseException):
-        raise result[0]
-    return time.perf_counter() - t0
+            self.seconds = time.perf_counter() - self._t0
+            self._done.set()
 
 
 def warm_up(metrics: Iterable[Metric], bit_depth: int = 8, chroma: bool = True) -> float:

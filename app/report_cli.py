@@ -210,21 +210,9 @@ def _scores(pair, metrics: list[Metric], args):
 
 def score_pair(pair, metrics: list[Metric], threads: int | None = None, quiet: bool = False):
     """Score with the progress bar on stderr, as ``vqinspect score`` does."""
-    from app.cli import progress_bar
-    from app.engine import ScoringJob
-    from app.jit import warm_up_announced
+    from app.cli import score_with_progress
 
-    for m in metrics:
-        m.check_size(pair.reference.info.width, pair.reference.info.height)
-    chroma = len(pair.reference.layout.planar) > 4 and not pair.reference.layout.planar.startswith("gray")
-    warm_up_announced(metrics, pair.bit_depth, chroma, lambda text: print(f"vqinspect: {text}", file=sys.stderr))
-    bar = progress_bar(pair.frames, quiet)
-    job = ScoringJob(pair, metrics, threads, on_progress=lambda p: bar.update(p.done - bar.n) if bar else None)
-    try:
-        return job.run()
-    finally:
-        if bar:
-            bar.close()
+    return score_with_progress(pair, metrics, threads, quiet)
 
 
 def choose_map(spec: str | None, by: str | None, metric_names: list[str]) -> tuple[Metric | None, str | None]:
