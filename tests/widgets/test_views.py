@@ -68,10 +68,14 @@ def test_plots_fill_live_and_heatmaps_come_first_while_scoring(make_window, qtbo
     from app.jit import warm_up
     from metrics.registry import FrameInput, get_metric
 
+    from app import display, heatmap
+
     ssim = get_metric("ssim")
     warm_up([get_metric("psnr"), ssim, get_metric("ms_ssim")], 8)   # a cold JIT cache must not decide the race
     planes = (np.zeros((64, 64), np.uint8),)
     ssim.compute_map(FrameInput(planes, planes, 8), "ssim")
+    display.warm_up()
+    heatmap.colorize(np.zeros((4, 4), np.float32), heatmap.colormap("inferno"), (0.0, 1.0))
     w = make_window(metrics=("psnr", "ssim", "ms_ssim"))
     w.view_settings.set_map(("ssim", "ssim"))
     w.view_settings.set_mode("heatmap")
