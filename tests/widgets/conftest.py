@@ -52,9 +52,10 @@ def pair_paths():
 
 @pytest.fixture(scope="session")
 def long_pair_paths():
-    """120 frames, for tests that need scoring to still be running."""
+    """120 frames, for tests that need scoring to still be running; keyframes every 10
+    frames, so that serving one far frame on demand decodes a few frames, not a whole clip."""
     return (str(lossless(frames=120, size=SMALL)),
-            str(clip(codec="libx264", frames=120, size=SMALL, crf=35)))
+            str(clip(codec="libx264", frames=120, size=SMALL, crf=35, options={"x264-params": "keyint=10"})))
 
 
 @pytest.fixture(scope="session")
