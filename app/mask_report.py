@@ -14,14 +14,14 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from app.display import color_spec, timecode, to_rgb
+from app.display import color_spec, to_rgb
 from app.errors import InputError
 from app.heatmap import DEFAULT_COLORMAP
 from app.mask_maps import FrameMapper
 from app.mask_run import MaskResult, instability, least_stable
 from app.masks import MaskInputs, MaskOptions
 from app.masks_display import compose, heatmap, short_name
-from app.report import DEFAULT_WORST, WorstFrame, clip_fps, frame_scores, worst_in_table
+from app.report import DEFAULT_WORST, WorstFrame, clip_fps, picture_row, worst_in_table
 from app.report_images import ColorBar, Crop, FramePanels, Panel, encode_png
 from app.results import ScoreTable
 
@@ -63,15 +63,8 @@ def build_mask_report(result: MaskResult, *, worst: int = DEFAULT_WORST,
         raise InputError(None, "there are no scored frames to report on")
     base, score = instability(t)
     fps = clip_fps(result.inputs.pred.info.as_dict())
-    rows = []
-    for rank, frame in enumerate(least_stable(t, max(0, worst)), start=1):
-        row = WorstFrame(rank, frame, frame, timecode(frame, fps), frame_scores(t, frame))
-        if render_frame is not None:
-            try:
-                row.images = render_frame(frame)
-            except (InputError, IndexError, ValueError) as exc:
-                row.error = f"pictures unavailable: {exc}"
-        rows.append(row)
+    rows = [picture_row(rank, frame, 0, fps, t, render_frame)
+            for rank, frame in enumerate(least_stable(t, max(0, worst)), start=1)]
     inputs = result.inputs
     if title is None:
         title = f"Mask stability: {short_name(inputs.pred.info.path)}"

@@ -105,6 +105,18 @@ def clip_fps(info: dict) -> Fraction:
         return Fraction(25)
 
 
+def picture_row(rank: int, frame: int, offset: int, fps, table, render_frame) -> "WorstFrame":
+    """One ranked frame with its scores and, when a renderer is given, its pictures; a frame
+    whose pictures fail keeps its row, with the reason."""
+    row = WorstFrame(rank, frame, frame + offset, timecode(frame, fps), frame_scores(table, frame))
+    if render_frame is not None:
+        try:
+            row.images = render_frame(frame)
+        except (InputError, IndexError, ValueError) as exc:
+            row.error = f"pictures unavailable: {exc}"
+    return row
+
+
 def build_report(result: ScoreResult, *, worst: int = DEFAULT_WORST, by: str | None = None,
                  render_frame: FrameRenderer | None = None, bookmarks: Iterable = (),
                  source: str = "", title: str | None = None, notes: Iterable[str] = (),
@@ -123,15 +135,8 @@ def build_report(result: ScoreResult, *, worst: int = DEFAULT_WORST, by: str | N
         raise InputError(None, f"--by {by}: no such score (available: {', '.join(keys)})")
     fps = clip_fps(result.reference)
     offset = int(result.alignment.get("offset", 0))
-    rows = []
-    for rank, (frame, _) in enumerate(worst_frames(result, by, worst), start=1):
-        row = WorstFrame(rank, frame, frame + offset, timecode(frame, fps), frame_scores(result.table, frame))
-        if render_frame is not None:
-            try:
-                row.images = render_frame(frame)
-            except (InputError, IndexError, ValueError) as exc:
-                row.error = f"pictures unavailable: {exc}"
-        rows.append(row)
+    rows = [picture_row(rank, frame, offset, fps, result.table, render_frame)
+            for rank, (frame, _) in enumerate(worst_frames(result, by, worst), start=1)]
     marks = [ReportBookmark(int(b.frame), timecode(int(b.frame), fps), str(b.view_name or ""),
                             str(b.note or ""), b.image, frame_scores(result.table, int(b.frame)))
              for b in bookmarks]
