@@ -6,13 +6,12 @@ import statistics
 import subprocess
 import sys
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
 
-from app.encode import QUIET_OPTIONS
+from app.encode import encode_frames
 from app.footage import footage_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,18 +62,7 @@ def synthetic_clip(frames: int, size=(320, 180)) -> Path:
 
 
 def _encode(frames, path: Path, crf: int, preset: str = "medium") -> None:
-    tmp = path.with_name("part_" + path.name)
-    with av.open(str(tmp), "w") as out:
-        s = out.add_stream("libx264", rate=25)
-        s.width, s.height, s.pix_fmt = frames[0].width, frames[0].height, "yuv420p"
-        s.options = {"crf": str(crf), "preset": preset, **QUIET_OPTIONS.get("libx264", {})}
-        for i, f in enumerate(frames):
-            f.pts, f.time_base = i, Fraction(1, 25)
-            for p in s.encode(f):
-                out.mux(p)
-        for p in s.encode():
-            out.mux(p)
-    tmp.replace(path)
+    encode_frames(frames, path, "libx264", options={"crf": str(crf), "preset": preset})
 
 
 def run_timed(cmd: list[str], env: dict | None = None) -> tuple[float, int]:

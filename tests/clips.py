@@ -10,7 +10,7 @@ import json
 import os
 from pathlib import Path
 
-from app.encode import encode_video
+from app.encode import encode_frames, encode_video
 from app.footage import footage_path
 
 CLIP_DIR = Path(os.environ.get("VQINSPECT_TEST_CLIPS", Path(__file__).parent / "_clips"))
@@ -51,28 +51,15 @@ def timed_clip(name: str, pts_ms: list[int], codec: str = "libx264", container: 
     """Frames of the footage at explicit presentation times (ms): VFR or a late start."""
     import av
     from fractions import Fraction
+    from itertools import islice
 
     path = CLIP_DIR / f"timed_{name}.{container}"
     if path.exists():
         return path
-    CLIP_DIR.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name("part_" + path.name)
-    with av.open(str(footage_path())) as src, av.open(str(tmp), "w") as out:
-        stream = out.add_stream(codec, rate=25)
-        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
-        stream.time_base = Fraction(1, 1000)
-        stream.codec_context.time_base = Fraction(1, 1000)
-        stream.options = dict(options or {})
-        frames = src.decode(video=0)
-        for pts in pts_ms:
-            frame = next(frames).reformat(width=size[0], height=size[1], format="yuv420p")
-            frame.pts, frame.time_base = pts, Fraction(1, 1000)
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    tmp.replace(path)
-    return path
+    with av.open(str(footage_path())) as src:
+        frames = (f.reformat(width=size[0], height=size[1], format="yuv420p")
+                  for f in islice(src.decode(video=0), len(pts_ms)))
+        return encode_frames(frames, path, codec, options=options, pts=pts_ms, time_base=Fraction(1, 1000))
 
 
 def image_sequence(folder_name: str, ext: str, codec: str, pix_fmt: str, frames: int = 6,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import av
 import cv2
 import numpy as np
 
+from app.encode import encode_frames
 from app.footage import footage_path
 from tests.clips import CLIP_DIR
 
@@ -189,17 +189,5 @@ def write_palette_png(path: Path, labels: np.ndarray) -> None:
 
 def _encode(frames: list[np.ndarray], dst: Path, in_fmt: str, pix_fmt: str) -> None:
     """Lossless FFV1 in Matroska."""
-    tmp = dst.with_name("part_" + dst.name)
-    with av.open(str(tmp), "w") as out:
-        s = out.add_stream("ffv1", rate=25)
-        s.width, s.height, s.pix_fmt = frames[0].shape[1], frames[0].shape[0], pix_fmt
-        for i, a in enumerate(frames):
-            f = av.VideoFrame.from_ndarray(np.ascontiguousarray(a), format=in_fmt)
-            if in_fmt != pix_fmt:
-                f = f.reformat(format=pix_fmt)
-            f.pts, f.time_base = i, Fraction(1, 25)
-            for p in s.encode(f):
-                out.mux(p)
-        for p in s.encode():
-            out.mux(p)
-    tmp.replace(dst)
+    encode_frames((av.VideoFrame.from_ndarray(np.ascontiguousarray(a), format=in_fmt) for a in frames),
+                  dst, "ffv1", pix_fmt)
