@@ -108,28 +108,31 @@ def _shifts(scale, bit_depth):
 
 
 @njit(**KERNEL_OPTIONS)
-def _horizontal_pair(row, pad, even, odd, add, shift, lo_out, hi_out):
+def _horizontal_pair(row, add, shift, lo_out, hi_out):
     """Low and high horizontal db2 outputs of one integer row, rounded by ``shift``.
 
-    ``pad`` holds the row with one mirrored sample before and two after; output j
-    reads padded samples 2j .. 2j + 3, i.e. even[j], odd[j], even[j + 1], odd[j + 1].
+    Output j reads row samples 2j - 1 .. 2j + 2 (mirrored at the ends); the interior
+    loop reads them with stride 2, which vectorises without copies.
     """
     w = row.size
     wo = lo_out.size
-    pad[0] = row[_src_index(-1, w)]
-    pad[1:w + 1] = row
-    pad[w + 1] = row[_src_index(w, w)]
-    pad[w + 2] = row[_src_index(w + 1, w)]
-    for m in range(wo + 1):
-        even[m] = pad[2 * m]
-        odd[m] = pad[2 * m + 1]
-    e1 = even[1:wo + 1]
-    o1 = odd[1:wo + 1]
+    inner = (w - 1) // 2  # outputs 1 .. inner - 1 need no mirroring
+    for j in range(1, inner):
+        a0 = row[2 * j - 1]
+        a1 = row[2 * j]
+        a2 = row[2 * j + 1]
+        a3 = row[2 * j + 2]
+        lo_out[j] = (DB2_LO[0] * a0 + DB2_LO[1] * a1 + DB2_LO[2] * a2 + DB2_LO[3] * a3 + add) >> shift
+        hi_out[j] = (DB2_HI[0] * a0 + DB2_HI[1] * a1 + DB2_HI[2] * a2 + DB2_HI[3] * a3 + add) >> shift
     for j in range(wo):
-        lo = DB2_LO[0] * even[j] + DB2_LO[1] * odd[j] + DB2_LO[2] * e1[j] + DB2_LO[3] * o1[j]
-        hi = DB2_HI[0] * even[j] + DB2_HI[1] * odd[j] + DB2_HI[2] * e1[j] + DB2_HI[3] * o1[j]
-        lo_out[j] = (lo + add) >> shift
-        hi_out[j] = (hi + add) >> shift
+        if 0 < j < inner:
+            continue
+        a0 = row[_src_index(2 * j - 1, w)]
+        a1 = row[_src_index(2 * j, w)]
+        a2 = row[_src_index(2 * j + 1, w)]
+        a3 = row[_src_index(2 * j + 2, w)]
+        lo_out[j] = (DB2_LO[0] * a0 + DB2_LO[1] * a1 + DB2_LO[2] * a2 + DB2_LO[3] * a3 + add) >> shift
+        hi_out[j] = (DB2_HI[0] * a0 + DB2_HI[1] * a1 + DB2_HI[2] * a2 + DB2_HI[3] * a3 + add) >> shift
 
 
 @njit(**KERNEL_OPTIONS)
@@ -139,20 +142,14 @@ def dwt2(src, scale, bit_depth, out):
     Scale 0 reads the native-depth plane (centred on mid-grey as libvmaf does), later
     scales the previous ``a`` band. Bands are ((h + 1) // 2, (w + 1) // 2); a = low rows
     / low columns, v = low rows / high columns, h = high rows / low columns, d = high /
-    high (libvmaf's naming).
+    high (libvmaf's naming). Sums are int64, as some of libvmaf's need 64 bits.
     """
     h, w = src.shape
     ho = (h + 1) // 2
-    wo = (w + 1) // 2
     vadd, vshift, hadd, hshift = _shifts(scale, bit_depth)
     centre = DB2_LO_SUM * vadd if scale == 0 else 0
     tlo = np.empty(w, dtype=np.int64)
     thi = np.empty(w, dtype=np.int64)
-    pad = np.empty(w + 3, dtype=np.int64)
-    even = np.empty(wo + 1, dtype=np.int64)
-    odd = np.empty(wo + 1, dtype=np.int64)
-    lo_row = np.empty(wo, dtype=np.int64)
-    hi_row = np.empty(wo, dtype=np.int64)
     for i in range(ho):
         s0 = src[_src_index(2 * i - 1, h)]
         s1 = src[_src_index(2 * i, h)]
@@ -167,14 +164,8 @@ def dwt2(src, scale, bit_depth, out):
             hi = DB2_HI[0] * a0 + DB2_HI[1] * a1 + DB2_HI[2] * a2 + DB2_HI[3] * a3
             tlo[j] = (lo - centre + vadd) >> vshift
             thi[j] = (hi + vadd) >> vshift
-        _horizontal_pair(tlo, pad, even, odd, hadd, hshift, lo_row, hi_row)
-        for j in range(wo):
-            out[3, i, j] = lo_row[j]
-            out[1, i, j] = hi_row[j]
-        _horizontal_pair(thi, pad, even, odd, hadd, hshift, lo_row, hi_row)
-        for j in range(wo):
-            out[0, i, j] = lo_row[j]
-            out[2, i, j] = hi_row[j]
+        _horizontal_pair(tlo, hadd, hshift, out[3, i], out[1, i])
+        _horizontal_pair(thi, hadd, hshift, out[0, i], out[2, i])
 
 
 @njit(inline="always", **KERNEL_OPTIONS)

@@ -146,6 +146,24 @@ def test_adm_dwt_is_libvmaf_fixed_point(bit_depth, shape):
         src, ref_src = out[3], a
 
 
+@pytest.mark.parametrize("bit_depth", [8, 10, 12, 16])
+def test_adm_dwt_is_exact_on_extreme_samples(bit_depth):
+    """Stripes of black and peak white drive every sum to its largest magnitude."""
+    shape = (37, 50)
+    peak = 2 ** bit_depth - 1
+    rows, cols = np.indices(shape)
+    img = np.where(((rows // 2) + (cols // 3)) % 2 == 0, 0, peak).astype(
+        np.uint8 if bit_depth == 8 else np.uint16)
+    src, ref_src = img, img
+    for s, band_shape in enumerate(adm.band_shapes(*shape)):
+        out = np.empty((4,) + band_shape, np.int32)
+        adm.dwt2(src, s, bit_depth, out)
+        a, v, h, d = nv.dwt2_int(ref_src, s, bit_depth)
+        for got, want in zip(out, (h, v, d, a)):
+            np.testing.assert_array_equal(got, want)
+        src, ref_src = out[3], a
+
+
 def test_adm_integer_bands_follow_the_float_wavelet():
     ref, _ = pair((64, 80))
     out = np.empty((4, 32, 40), np.int32)
