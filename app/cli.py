@@ -4,13 +4,14 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import threading
 from fractions import Fraction
 from pathlib import Path
 
 from app import __version__
 from app.errors import InputError
 from app.media import RAW_EXTENSIONS, RawSpec, open_media
-from metrics.registry import MetricError, available, get_metric
+from metrics.registry import MetricError, available, get_metric, known_names
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -92,7 +93,7 @@ def _score_parser() -> argparse.ArgumentParser:
     p.add_argument("reference")
     p.add_argument("distorted")
     p.add_argument("--metrics", default=DEFAULT_METRICS,
-                   help=f"comma-separated metrics or 'all' (known: {', '.join(available())}; default {DEFAULT_METRICS})")
+                   help=f"comma-separated metrics or 'all' (known: {', '.join(known_names())}; default {DEFAULT_METRICS})")
     add_metric_options(p)
     add_pair_options(p)
     p.add_argument("--json", metavar="PATH", help="write per-frame and pooled scores as JSON")
@@ -121,8 +122,40 @@ def parse_metrics(text: str, options: dict[str, dict] | None = None) -> list:
 
 def open_inputs(args) -> tuple:
     """Open the reference and distorted inputs with the raw/sequence options."""
-    raw, fps = raw_spec(args)
-    return open_media(args.reference, raw, fps), open_media(args.distorted, raw, fps)
+    return open_inputs_in_background(args).result()
+
+
+class _Opening:
+    """Both inputs probed and indexed at once in background threads (decoding the first
+    frames and demuxing release the GIL). ``result()`` raises the reference's error first."""
+
+    def __init__(self, args):
+        raw, fps = raw_spec(args)
+        self._results: list = [None, None]
+        self._threads = [threading.Thread(target=self._open, args=(k, path, raw, fps), daemon=True,
+                                          name=f"vq-open-{k}")
+                         for k, path in enumerate((args.reference, args.distorted))]
+        for t in self._threads:
+            t.start()
+
+    def _open(self, k: int, path: str, raw, fps) -> None:
+        try:
+            self._results[k] = (open_media(path, raw, fps), None)
+        except BaseException as exc:  # re-raised by result() in the caller's thread
+            self._results[k] = (None, exc)
+
+    def result(self) -> tuple:
+        for t in self._threads:
+            t.join()
+        for _, error in self._results:
+            if error is not None:
+                raise error
+        return self._results[0][0], self._results[1][0]
+
+
+def open_inputs_in_background(args) -> _Opening:
+    """Start opening both inputs; ``.result()`` gives (reference, distorted)."""
+    return _Opening(args)
 
 
 def raw_spec(args) -> tuple[RawSpec | None, Fraction | None]:
@@ -153,13 +186,14 @@ def _cmd_score(argv: list[str]) -> int:
     from app.pairing import make_pair, parse_range
 
     args = _score_parser().parse_args(argv)
-    metrics = parse_metrics(args.metrics, metric_options(args))
     try:
         frames = parse_range(args.frames)
     except ValueError as exc:
         raise InputError(None, str(exc)) from None
-    warm = start_warm_up(metrics)  # overlaps kernel loading with opening and indexing the files
-    ref, dist = open_inputs(args)
+    opening = open_inputs_in_background(args)
+    metrics = parse_metrics(args.metrics, metric_options(args))  # imports numba meanwhile
+    warm = start_warm_up(metrics)  # overlaps kernel loading with indexing the files
+    ref, dist = opening.result()
     pair = make_pair(ref, dist, args.offset, frames, force_rate=args.force_rate, scaler=args.scaler)
     return run_scoring(pair, metrics, args.json, args.csv, args.threads, args.quiet, warm)
 

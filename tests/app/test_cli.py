@@ -61,6 +61,13 @@ def test_pooled_statistics_definitions():
     assert np.isnan(pool(np.array([np.nan]))["mean"])
 
 
+def test_help_names_every_metric_without_importing_them():
+    """--help lists the built-in names statically; they must be the ones that register."""
+    from metrics.registry import available, known_names
+
+    assert known_names() == available()
+
+
 def _vq(*args):
     return subprocess.run([sys.executable, "-m", "app.cli", *map(str, args)], capture_output=True, text=True)
 
