@@ -152,6 +152,54 @@ def _box_decimate(src, pitch, h, w, factor, tap, acc, out):
 
 
 @njit(**JIT_OPTIONS)
+def _box_sum_decimate(src, pitch, h, w, factor, tap, col, out):
+    """``_box_decimate`` for power-of-two factors, where integer sums give the same bits.
+
+    Then ``tap`` is a power of two, so every float32 product of a sample and ``tap`` is
+    exact, and so is their sum (below 2^24 x tap: ``box_decimate`` checks the range);
+    libvmaf's result is therefore the integer box sum times ``tap``. ``col``: int32 row.
+    """
+    out_h, out_w = out.shape
+    lo = factor // 2
+    inner = min((w - factor + lo) // factor + 1, out_w)  # boxes 1 .. inner - 1 need no mirror
+    for oy in range(out_h):
+        for x in range(w):
+            col[x] = 0
+        for v in range(factor):
+            r = _mirror(oy * factor + v - lo, h)
+            row = src[r * pitch: r * pitch + w]
+            for x in range(w):
+                col[x] += row[x]
+        dst = out[oy]
+        for ox in range(out_w):
+            if 0 < ox < inner:
+                continue
+            total = 0
+            for u in range(factor):
+                total += col[_mirror(ox * factor + u - lo, w)]
+            dst[ox] = _F32(total) * tap
+        # Written out per factor: a constant stride lets the loop vectorise.
+        if factor == 2:
+            for ox in range(1, inner):
+                dst[ox] = _F32(col[2 * ox - 1] + col[2 * ox]) * tap
+        elif factor == 4:
+            for ox in range(1, inner):
+                b = 4 * ox - 2
+                dst[ox] = _F32(col[b] + col[b + 1] + col[b + 2] + col[b + 3]) * tap
+        elif factor == 8:
+            for ox in range(1, inner):
+                b = 8 * ox - 4
+                dst[ox] = _F32(col[b] + col[b + 1] + col[b + 2] + col[b + 3]
+                               + col[b + 4] + col[b + 5] + col[b + 6] + col[b + 7]) * tap
+        else:
+            for ox in range(1, inner):
+                total = 0
+                for u in range(factor):
+                    total += col[ox * factor - lo + u]
+                dst[ox] = _F32(total) * tap
+
+
+@njit(**JIT_OPTIONS)
 def _lpf_decimate(src, pitch, h, w, scale, padded, even, odd, out):
     """_iqa_decimate by 2 with MS-SSIM's 9x9 table: output (y, x) is centred on (2y, 2x).
 
@@ -351,7 +399,11 @@ def box_decimate(plane: np.ndarray, bit_depth: int, factor: int) -> np.ndarray:
     flat, pitch = plane_rows(plane)
     out = np.empty((decimated_size(h, factor), decimated_size(w, factor)), dtype=_F32)
     tap = _F32(_F32(1.0) / _F32(factor * factor)) * sample_scale(plane.dtype, bit_depth)
-    _box_decimate(flat, pitch, h, w, factor, tap, np.empty(w), out)
+    power_of_two = factor & (factor - 1) == 0
+    if power_of_two and factor * factor * np.iinfo(plane.dtype).max < 1 << 24:
+        _box_sum_decimate(flat, pitch, h, w, factor, tap, np.empty(w, dtype=np.int32), out)
+    else:
+        _box_decimate(flat, pitch, h, w, factor, tap, np.empty(w), out)
     return out
 
 

@@ -33,6 +33,9 @@ def test_scale_factor_rounds_half_up(size, factor):
     (61, 80, 3, 8),
     (45, 45, 5, 8),
     (41, 37, 4, 10),
+    (40, 64, 4, 8),    # power-of-two factors take the integer-sum path
+    (35, 50, 8, 16),
+    (70, 70, 16, 8),
     (30, 30, 2, 12),
     (23, 29, 2, 16),
 ])
@@ -40,6 +43,9 @@ def test_box_decimation_is_bit_identical(height, width, factor, bit_depth):
     ref, _ = naive.synthetic_pair(factor, height, width, bit_depth)
     expected = naive.decimate(naive.to_8bit_scale(ref[0], bit_depth), factor, naive.box_kernel(factor))
     np.testing.assert_array_equal(box_decimate(naive.padded_view(ref[0]), bit_depth, factor), expected)
+    peak = np.full_like(ref[0], 2 ** bit_depth - 1)  # the largest sums
+    expected = naive.decimate(naive.to_8bit_scale(peak, bit_depth), factor, naive.box_kernel(factor))
+    np.testing.assert_array_equal(box_decimate(peak, bit_depth, factor), expected)
 
 
 @pytest.mark.parametrize("height, width, bit_depth", [
