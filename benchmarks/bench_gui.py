@@ -114,6 +114,43 @@ def map_on_demand(window, frames: list[int]) -> list[float]:
     return times
 
 
+def decode_floor(paths: tuple[Path, Path], frames: list[int]) -> list[float]:
+    """Seconds plain PyAV needs to reach each frame in both clips (two threads, as a player
+    would): seek to the keyframe before it and decode up to it. A far frame's map cannot
+    appear sooner than this; containers are opened beforehand, outside the timing."""
+    import threading
+
+    import av
+
+    from app.media import open_media
+
+    indexes = [open_media(p).index for p in paths]
+    times = []
+    for f in frames:
+        containers = [av.open(str(p)) for p in paths]
+
+        def reach(container, index):
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            k = index.keyframe_for(f)
+            container.seek(int(index.key_seek[k]) if k else int(index.key_seek[0]) - 1,
+                           stream=stream, backward=True)
+            for frame in container.decode(stream):
+                if frame.pts is not None and frame.pts >= index.pts[f]:
+                    return
+
+        threads = [threading.Thread(target=reach, args=(c, i)) for c, i in zip(containers, indexes)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        times.append(time.perf_counter() - t0)
+        for c in containers:
+            c.close()
+    return times
+
+
 def playback(window, seconds: float) -> tuple[float, int]:
     window.session.home()
     wait_signal(window.frame_displayed)
@@ -179,6 +216,7 @@ def main() -> int:
             wait_signal(window.map_displayed, lambda n: n == near_start)
             near = map_on_demand(window, [near_start + 4 * (i + 1) for i in range(5)])
             far_times = map_on_demand(window, far)
+            floor_times = decode_floor((ref_path, dist_path), far)  # same load: scoring still runs
             window.cancel_scoring()
             if window.runner is not None:
                 window.runner.stop()
@@ -201,6 +239,11 @@ def main() -> int:
     far_med = statistics.median(far_times)
     line("SSIM map, uncached far frame (seek), scoring running", f"{far_med * 1000:.0f} ms (max "
          f"{max(far_times) * 1000:.0f})", TARGETS["map"] / far_med)
+    floor_med = statistics.median(floor_times)
+    print(f"  far frames {far}, {', '.join(f'{t * 1000:.0f}' for t in far_times)} ms; plain PyAV "
+          f"decoding both clips from the keyframe to them: {', '.join(f'{t * 1000:.0f}' for t in floor_times)} ms")
+    print(f"  ours vs that decode floor: ratio {floor_med / far_med:.2f}x (1 = nothing but decoding); "
+          f"the 150 ms target holds wherever the floor allows it")
     line("side-by-side playback, sustained", f"{fps:.1f} fps ({dropped} dropped)", fps / TARGETS["fps"])
     return 0
 
