@@ -5,6 +5,7 @@ import argparse
 import math
 import sys
 import threading
+from concurrent.futures import Future
 from fractions import Fraction
 from pathlib import Path
 
@@ -121,41 +122,26 @@ def parse_metrics(text: str, options: dict[str, dict] | None = None) -> list:
 
 
 def open_inputs(args) -> tuple:
-    """Open the reference and distorted inputs with the raw/sequence options."""
-    return open_inputs_in_background(args).result()
+    """Open the reference and distorted inputs with the raw/sequence options, both at once
+    (probing decodes a frame and indexing demuxes the file: both release the GIL)."""
+    raw, fps = raw_spec(args)
+    ref, dist = (in_background(open_media, path, raw, fps, name=f"vq-open-{k}")
+                 for k, path in enumerate((args.reference, args.distorted)))
+    return ref.result(), dist.result()
 
 
-class _Opening:
-    """Both inputs probed and indexed at once in background threads (decoding the first
-    frames and demuxing release the GIL). ``result()`` raises the reference's error first."""
+def in_background(fn, *args, name: str) -> Future:
+    """``fn(*args)`` in a daemon thread; ``.result()`` returns its value or re-raises."""
+    future: Future = Future()
 
-    def __init__(self, args):
-        raw, fps = raw_spec(args)
-        self._results: list = [None, None]
-        self._threads = [threading.Thread(target=self._open, args=(k, path, raw, fps), daemon=True,
-                                          name=f"vq-open-{k}")
-                         for k, path in enumerate((args.reference, args.distorted))]
-        for t in self._threads:
-            t.start()
-
-    def _open(self, k: int, path: str, raw, fps) -> None:
+    def work():
         try:
-            self._results[k] = (open_media(path, raw, fps), None)
-        except BaseException as exc:  # re-raised by result() in the caller's thread
-            self._results[k] = (None, exc)
+            future.set_result(fn(*args))
+        except BaseException as exc:  # re-raised in the caller's thread by result()
+            future.set_exception(exc)
 
-    def result(self) -> tuple:
-        for t in self._threads:
-            t.join()
-        for _, error in self._results:
-            if error is not None:
-                raise error
-        return self._results[0][0], self._results[1][0]
-
-
-def open_inputs_in_background(args) -> _Opening:
-    """Start opening both inputs; ``.result()`` gives (reference, distorted)."""
-    return _Opening(args)
+    threading.Thread(target=work, name=name, daemon=True).start()
+    return future
 
 
 def raw_spec(args) -> tuple[RawSpec | None, Fraction | None]:
@@ -183,6 +169,7 @@ def raw_spec(args) -> tuple[RawSpec | None, Fraction | None]:
 
 
 def _cmd_score(argv: list[str]) -> int:
+    from app.engine import PairDecoder
     from app.pairing import make_pair, parse_range
 
     args = _score_parser().parse_args(argv)
@@ -190,12 +177,24 @@ def _cmd_score(argv: list[str]) -> int:
         frames = parse_range(args.frames)
     except ValueError as exc:
         raise InputError(None, str(exc)) from None
-    opening = open_inputs_in_background(args)
-    metrics = parse_metrics(args.metrics, metric_options(args))  # imports numba meanwhile
-    warm = start_warm_up(metrics)  # overlaps kernel loading with indexing the files
-    ref, dist = opening.result()
+    # Importing numba and loading the kernels takes ~0.5 s of one core: meanwhile the
+    # files are opened and both clips start decoding on the other.
+    loading = in_background(_metrics_warming, args, name="vq-metrics")
+    ref, dist = open_inputs(args)
     pair = make_pair(ref, dist, args.offset, frames, force_rate=args.force_rate, scaler=args.scaler)
-    return run_scoring(pair, metrics, args.json, args.csv, args.threads, args.quiet, warm)
+    decoder = PairDecoder.covering(pair)
+    try:
+        metrics, warm = loading.result()
+    except BaseException:
+        decoder.stop()
+        raise
+    return run_scoring(pair, metrics, args.json, args.csv, args.threads, args.quiet, warm, decoder)
+
+
+def _metrics_warming(args) -> tuple:
+    """The metrics asked for, and their kernels loading (or compiling) in the background."""
+    metrics = parse_metrics(args.metrics, metric_options(args))
+    return metrics, start_warm_up(metrics)
 
 
 def start_warm_up(metrics, bit_depth: int = 8, chroma: bool = True):
@@ -215,11 +214,12 @@ def warm_up_for(pair, metrics, warm=None):
     return warm
 
 
-def run_scoring(pair, metrics, json_path=None, csv_path=None, threads=None, quiet=False, warm=None) -> int:
+def run_scoring(pair, metrics, json_path=None, csv_path=None, threads=None, quiet=False, warm=None,
+                decoder=None) -> int:
     """Score ``pair`` with a progress bar, print the summary, write the outputs."""
     from app.results import dump_json, write_atomic
 
-    result = score_with_progress(pair, metrics, threads, quiet, warm)
+    result = score_with_progress(pair, metrics, threads, quiet, warm, decoder)
     if json_path:
         write_atomic(json_path, dump_json(result))
     if csv_path:
@@ -234,14 +234,21 @@ def run_scoring(pair, metrics, json_path=None, csv_path=None, threads=None, quie
     return 0
 
 
-def score_with_progress(pair, metrics, threads=None, quiet=False, warm=None):
-    """Run a ScoringJob with a progress bar on stderr while the kernels warm up beside it."""
+def score_with_progress(pair, metrics, threads=None, quiet=False, warm=None, decoder=None):
+    """Run a ScoringJob with a progress bar on stderr while the kernels warm up beside it;
+    ``decoder``: a PairDecoder already decoding the pair."""
     from app.engine import ScoringJob
 
-    warm = warm_up_for(pair, metrics, warm)
+    try:
+        warm = warm_up_for(pair, metrics, warm)
+    except BaseException:
+        if decoder is not None:
+            decoder.stop()
+        raise
     warm.announce_if_slow(lambda text: print(f"vqinspect: {text}", file=sys.stderr))
     bar = progress_bar(pair.frames, quiet)
-    job = ScoringJob(pair, metrics, threads, on_progress=lambda p: bar.update(p.done - bar.n) if bar else None)
+    job = ScoringJob(pair, metrics, threads, on_progress=lambda p: bar.update(p.done - bar.n) if bar else None,
+                     decoder=decoder)
     try:
         result = job.run()
     finally:

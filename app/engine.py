@@ -19,7 +19,12 @@ from app.pairing import ClipPair
 from app.results import ScoreResult, ScoreTable
 from metrics.registry import FrameInput, Metric
 
-QUEUE_FRAMES = 4
+QUEUE_BYTES = 64 * 2**20
+"""Decoded frames each clip's queue may hold (about 20 at 1080p): deep enough that
+decoding runs ahead while the kernels load at start-up, bounded whatever the length."""
+QUEUE_FRAMES = (4, 32)
+"""Least and most frames per queue."""
+_SAMPLES_PER_PIXEL = {"gray": 1.0, "420": 1.5, "411": 1.5, "410": 1.25, "422": 2.0, "440": 2.0, "444": 3.0}
 _END = object()
 
 
@@ -36,17 +41,92 @@ class _Failure:
     error: BaseException
 
 
+class PairDecoder:
+    """One decode thread per clip filling bounded queues: reference frames ``first .. end-1``
+    and the distorted frames paired with ``pair.start .. end-1``.
+
+    It can be started before the metrics are known (``covering``), so that decoding
+    overlaps importing and loading the kernels; a ScoringJob then takes it over.
+    """
+
+    def __init__(self, pair: ClipPair, first: int, end: int):
+        self.first, self.end = first, end
+        depth = queue_depth(pair)
+        self.ref_q: queue.Queue = queue.Queue(depth)
+        self.dist_q: queue.Queue = queue.Queue(depth)
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._decode, name="vq-decode-ref", daemon=True,
+                             args=(pair.reference, None, first, end, self.ref_q)),
+            threading.Thread(target=self._decode, name="vq-decode-dist", daemon=True,
+                             args=(pair.distorted, pair.conform, pair.start + pair.offset,
+                                   end + pair.offset, self.dist_q)),
+        ]
+        for t in self._threads:
+            t.start()
+
+    @classmethod
+    def covering(cls, pair: ClipPair) -> "PairDecoder":
+        """Everything any metrics may ask for: the frame before the range and the one after."""
+        return cls(pair, pair.start - 1 if pair.start > 0 else pair.start, min(pair.stop + 1, pair.limit))
+
+    def covers(self, first: int, end: int) -> bool:
+        return self.first <= first and self.end >= end
+
+    def stop(self) -> None:
+        """Stop both threads (releasing any blocked on a full queue) and wait for them."""
+        self._stop.set()
+        for t in self._threads:
+            t.join()
+
+    def _decode(self, source, conform, start: int, stop: int, out: queue.Queue) -> None:
+        reader = source.reader(conform=conform)
+        try:
+            for item in reader.frames(start, stop):
+                if not self._put(out, item):
+                    return
+            self._put(out, _END)
+        except BaseException as exc:  # reported by the scoring thread, never lost
+            self._put(out, _Failure(exc))
+        finally:
+            reader.close()
+
+    def _put(self, q: queue.Queue, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+
+def queue_depth(pair: ClipPair) -> int:
+    """Frames per decode queue within QUEUE_BYTES (the larger clip's frame size)."""
+    largest = 0.0
+    for source in (pair.reference, pair.distorted):
+        info, layout = source.info, source.layout
+        samples = info.width * info.height * _SAMPLES_PER_PIXEL.get(layout.subsampling, 3.0)
+        largest = max(largest, samples * layout.dtype.itemsize)
+    low, high = QUEUE_FRAMES
+    return int(min(max(QUEUE_BYTES // max(largest, 1.0), low), high))
+
+
 class ScoringJob:
     """Scores ``pair`` with ``metrics``; ``run()`` blocks, ``cancel()`` may come from any thread.
 
     ``on_row(frame, values)`` is called (from the thread running ``run``) as each
     frame's final values are known; ``on_progress(Progress)`` after each frame.
+    ``decoder``: a PairDecoder already running for this pair (see ``PairDecoder.covering``);
+    the job stops it when it ends.
     """
 
     def __init__(self, pair: ClipPair, metrics: Iterable[Metric], threads: int | None = None,
                  on_row: Callable[[int, dict], None] | None = None,
-                 on_progress: Callable[[Progress], None] | None = None):
+                 on_progress: Callable[[Progress], None] | None = None,
+                 decoder: PairDecoder | None = None):
         self.pair = pair
+        self._decoder = decoder
         self.metrics = list(metrics)
         self.threads = max(1, threads or os.cpu_count() or 1)
         self.on_row, self.on_progress = on_row, on_progress
@@ -57,6 +137,7 @@ class ScoringJob:
         self._waiting: dict[int, tuple] = {}  # frame -> (raw, row) awaiting frame i+1's raw values
         self._cancelled_by_user = False
         self._t0 = 0.0
+        self._end = pair.stop
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -69,28 +150,20 @@ class ScoringJob:
         pair = self.pair
         self._t0 = t0 = time.perf_counter()
         first = pair.start - 1 if self._needs_previous and pair.start > 0 else pair.start
-        end = min(pair.stop + self._lookahead, pair.limit)
-        ref_q: queue.Queue = queue.Queue(QUEUE_FRAMES)
-        dist_q: queue.Queue = queue.Queue(QUEUE_FRAMES)
-        decoders = [
-            threading.Thread(target=self._decode, name="vq-decode-ref", daemon=True,
-                             args=(pair.reference, None, first, end, ref_q)),
-            threading.Thread(target=self._decode, name="vq-decode-dist", daemon=True,
-                             args=(pair.distorted, pair.conform, pair.start + pair.offset,
-                                   end + pair.offset, dist_q)),
-        ]
-        for d in decoders:
-            d.start()
+        self._end = end = min(pair.stop + self._lookahead, pair.limit)
+        decoder = self._decoder
+        if decoder is None or not decoder.covers(first, end):
+            if decoder is not None:
+                decoder.stop()
+            decoder = PairDecoder(pair, first, end)
         problems: list[str] = [f"{info.path}: {info.truncated}" for info in
                                (pair.reference.info, pair.distorted.info) if info.truncated]
         stream_ended = True
         try:
             with ThreadPoolExecutor(self.threads, thread_name_prefix="vq-kernel") as pool:
-                stream_ended = self._score_stream(ref_q, dist_q, pool, problems)
+                stream_ended = self._score_stream(decoder.ref_q, decoder.dist_q, pool, problems)
         finally:
-            self._cancel.set()          # releases decoders blocked on a full queue
-            for d in decoders:
-                d.join()
+            decoder.stop()
         self._flush_waiting(clip_ended=stream_ended)
         status = "cancelled" if self._cancelled_by_user else ("broken" if problems else "complete")
         return ScoreResult(self.table, [m.name for m in self.metrics], pair.reference.info.as_dict(),
@@ -116,6 +189,8 @@ class ScoringJob:
                 problems.append(_describe(ref_item.error))
                 break
             i, ref_planes = ref_item
+            if i >= self._end:  # a decoder started for any metrics runs one frame further
+                break
             if i < pair.start:
                 prev_ref = ref_planes
                 continue
@@ -148,27 +223,6 @@ class ScoringJob:
                 return item
         self._cancelled_by_user = True
         return None
-
-    def _decode(self, source, conform, start: int, stop: int, out: queue.Queue) -> None:
-        reader = source.reader(conform=conform)
-        try:
-            for item in reader.frames(start, stop):
-                if not self._put(out, item):
-                    return
-            self._put(out, _END)
-        except BaseException as exc:  # reported by the scoring thread, never lost
-            self._put(out, _Failure(exc))
-        finally:
-            reader.close()
-
-    def _put(self, q: queue.Queue, item) -> bool:
-        while not self._cancel.is_set():
-            try:
-                q.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
 
     def _score_frame(self, frame: FrameInput) -> dict[str, dict]:
         return {m.name: m.score(frame) for m in self.metrics}

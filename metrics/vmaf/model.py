@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from importlib import resources
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -111,10 +111,19 @@ def load_model(model: str | Path = "vmaf_v0.6.1") -> VmafModel:
     return _parse(data, where, name)
 
 
+def _shipped_models() -> Path:
+    """The model folder inside the ffmpeg-quality-metrics package, found without importing
+    it (its import pulls in its own CLI: 50 ms of every start-up)."""
+    spec = importlib.util.find_spec("ffmpeg_quality_metrics")
+    if spec is None or not spec.submodule_search_locations:
+        raise VmafModelError("the ffmpeg-quality-metrics package (VMAF's model files) is not installed")
+    return Path(list(spec.submodule_search_locations)[0]) / "vmaf_models"
+
+
 def _read(model: str | Path) -> tuple[str, str, str]:
     """(text, description for messages, model name) of a model name or path."""
     name = str(model)
-    shipped = resources.files("ffmpeg_quality_metrics") / "vmaf_models" / f"{name}.json"
+    shipped = _shipped_models() / f"{name}.json"
     if "/" not in name and "\\" not in name and not name.endswith(".json"):
         if not shipped.is_file():
             raise VmafModelError(f"unknown VMAF model {name!r}: give one of "

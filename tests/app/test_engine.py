@@ -144,3 +144,21 @@ def test_vmaf_against_libvmaf_through_the_engine(pair_paths):
     for i, o in enumerate(oracle):
         assert ours.table.row(i)["vmaf"] == pytest.approx(o["vmaf"], abs=0.05)
         assert ours.table.row(i)["motion2"] == pytest.approx(o["integer_motion2"], abs=0.01)
+
+
+@pytest.mark.parametrize("names", [("psnr",), ("vmaf",)])
+@pytest.mark.parametrize("span", [(0, 24), (5, 11), (20, 24)])
+def test_a_decoder_started_before_the_metrics_gives_the_same_table(pair_paths, names, span):
+    """The CLI starts decoding before it knows the metrics (PairDecoder.covering); the job
+    must then skip the extra frame before or after its range, or use it (VMAF's motion)."""
+    from app.engine import PairDecoder
+
+    ref, dist = (open_media(p) for p in pair_paths)
+    pair = make_pair(ref, dist, 0, span)
+    alone = _run(pair, names)
+    handed = _run(pair, names, decoder=PairDecoder.covering(pair))
+    assert handed.status == alone.status == "complete"
+    assert handed.table.count == alone.table.count == span[1] - span[0]
+    for key in alone.table.keys:
+        assert np.array_equal(handed.table.column(key), alone.table.column(key), equal_nan=True)
+    assert not [t for t in threading.enumerate() if t.name.startswith("vq-decode")]
