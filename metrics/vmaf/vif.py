@@ -45,7 +45,8 @@ def reflect101(i, n):
 
 @njit(**KERNEL_OPTIONS)
 def _vertical_moments(x, y, coef, i, vm1, vm2, vxx, vyy, vxy):
-    """Vertical pass of the five moments for output row ``i``; taps folded in pairs of rows."""
+    """Vertical pass of the five moments for output row ``i``; taps folded in pairs of rows,
+    four pairs per pass over the row."""
     h, w = x.shape
     r = coef.size // 2
     c = coef[r]
@@ -62,48 +63,40 @@ def _vertical_moments(x, y, coef, i, vm1, vm2, vxx, vyy, vxy):
         vyy[j] = cb * b
         vxy[j] = ca * b
     k = 0
-    while k + 1 < r:  # two pairs of rows per pass: fewer loads and stores of the sums
-        c = coef[k]
-        d = coef[k + 1]
-        xa = x[reflect101(i - r + k, h)]
-        ya = y[reflect101(i - r + k, h)]
-        xb = x[reflect101(i + r - k, h)]
-        yb = y[reflect101(i + r - k, h)]
-        xc = x[reflect101(i - r + k + 1, h)]
-        yc = y[reflect101(i - r + k + 1, h)]
-        xd = x[reflect101(i + r - k - 1, h)]
-        yd = y[reflect101(i + r - k - 1, h)]
+    while k + 3 < r:  # four pairs of rows per pass: fewer loads and stores of the sums
+        c0, c1, c2, c3 = coef[k], coef[k + 1], coef[k + 2], coef[k + 3]
+        xa, xb = x[reflect101(i - r + k, h)], x[reflect101(i + r - k, h)]
+        xc, xd = x[reflect101(i - r + k + 1, h)], x[reflect101(i + r - k - 1, h)]
+        xe, xf = x[reflect101(i - r + k + 2, h)], x[reflect101(i + r - k - 2, h)]
+        xg, xh = x[reflect101(i - r + k + 3, h)], x[reflect101(i + r - k - 3, h)]
+        ya, yb = y[reflect101(i - r + k, h)], y[reflect101(i + r - k, h)]
+        yc, yd = y[reflect101(i - r + k + 1, h)], y[reflect101(i + r - k - 1, h)]
+        ye, yf = y[reflect101(i - r + k + 2, h)], y[reflect101(i + r - k - 2, h)]
+        yg, yh = y[reflect101(i - r + k + 3, h)], y[reflect101(i + r - k - 3, h)]
         for j in range(w):
-            a1 = xa[j]
-            a2 = xb[j]
-            a3 = xc[j]
-            a4 = xd[j]
-            b1 = ya[j]
-            b2 = yb[j]
-            b3 = yc[j]
-            b4 = yd[j]
-            vm1[j] += c * (a1 + a2) + d * (a3 + a4)
-            vm2[j] += c * (b1 + b2) + d * (b3 + b4)
-            vxx[j] += c * (a1 * a1 + a2 * a2) + d * (a3 * a3 + a4 * a4)
-            vyy[j] += c * (b1 * b1 + b2 * b2) + d * (b3 * b3 + b4 * b4)
-            vxy[j] += c * (a1 * b1 + a2 * b2) + d * (a3 * b3 + a4 * b4)
-        k += 2
-    if k < r:
+            a1, a2, a3, a4, a5, a6, a7, a8 = xa[j], xb[j], xc[j], xd[j], xe[j], xf[j], xg[j], xh[j]
+            b1, b2, b3, b4, b5, b6, b7, b8 = ya[j], yb[j], yc[j], yd[j], ye[j], yf[j], yg[j], yh[j]
+            vm1[j] += c0 * (a1 + a2) + c1 * (a3 + a4) + c2 * (a5 + a6) + c3 * (a7 + a8)
+            vm2[j] += c0 * (b1 + b2) + c1 * (b3 + b4) + c2 * (b5 + b6) + c3 * (b7 + b8)
+            vxx[j] += (c0 * (a1 * a1 + a2 * a2) + c1 * (a3 * a3 + a4 * a4)
+                       + c2 * (a5 * a5 + a6 * a6) + c3 * (a7 * a7 + a8 * a8))
+            vyy[j] += (c0 * (b1 * b1 + b2 * b2) + c1 * (b3 * b3 + b4 * b4)
+                       + c2 * (b5 * b5 + b6 * b6) + c3 * (b7 * b7 + b8 * b8))
+            vxy[j] += (c0 * (a1 * b1 + a2 * b2) + c1 * (a3 * b3 + a4 * b4)
+                       + c2 * (a5 * b5 + a6 * b6) + c3 * (a7 * b7 + a8 * b8))
+        k += 4
+    while k < r:
         c = coef[k]
-        xa = x[reflect101(i - r + k, h)]
-        ya = y[reflect101(i - r + k, h)]
-        xb = x[reflect101(i + r - k, h)]
-        yb = y[reflect101(i + r - k, h)]
+        xa, xb = x[reflect101(i - r + k, h)], x[reflect101(i + r - k, h)]
+        ya, yb = y[reflect101(i - r + k, h)], y[reflect101(i + r - k, h)]
         for j in range(w):
-            a1 = xa[j]
-            a2 = xb[j]
-            b1 = ya[j]
-            b2 = yb[j]
+            a1, a2, b1, b2 = xa[j], xb[j], ya[j], yb[j]
             vm1[j] += c * (a1 + a2)
             vm2[j] += c * (b1 + b2)
             vxx[j] += c * (a1 * a1 + a2 * a2)
             vyy[j] += c * (b1 * b1 + b2 * b2)
             vxy[j] += c * (a1 * b1 + a2 * b2)
+        k += 1
 
 
 @njit(**KERNEL_OPTIONS)
@@ -117,6 +110,9 @@ def _mirror_row(buf, w, pad):
 @njit(**KERNEL_OPTIONS)
 def _horizontal(src, coef, dst, w, pad):
     """Symmetric horizontal filter of padded row ``src`` into ``dst[:w]``, two tap pairs a pass."""
+    if coef.size == 17:
+        _horizontal17(src, coef, dst, w, pad)
+        return
     r = coef.size // 2
     c = coef[r]
     mid = src[pad:pad + w]
@@ -139,6 +135,20 @@ def _horizontal(src, coef, dst, w, pad):
         hi = src[pad + r - k:pad + r - k + w]
         for j in range(w):
             dst[j] += c * (lo[j] + hi[j])
+
+
+@njit(**KERNEL_OPTIONS)
+def _horizontal17(src, coef, dst, w, pad):
+    """``_horizontal`` for scale 0's 17 taps, written out: each output is computed once in
+    registers instead of accumulated over passes (a quarter faster)."""
+    c0, c1, c2, c3, c4, c5, c6, c7, c8 = (coef[0], coef[1], coef[2], coef[3], coef[4], coef[5],
+                                          coef[6], coef[7], coef[8])
+    s = src[pad - 8:pad + w + 8]
+    for j in range(w):
+        dst[j] = (c8 * s[j + 8] + c0 * (s[j] + s[j + 16]) + c1 * (s[j + 1] + s[j + 15])
+                  + c2 * (s[j + 2] + s[j + 14]) + c3 * (s[j + 3] + s[j + 13])
+                  + c4 * (s[j + 4] + s[j + 12]) + c5 * (s[j + 5] + s[j + 11])
+                  + c6 * (s[j + 6] + s[j + 10]) + c7 * (s[j + 7] + s[j + 9]))
 
 
 @njit(**KERNEL_OPTIONS)
