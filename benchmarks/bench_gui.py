@@ -208,6 +208,7 @@ def main() -> int:
             window.session.set_sources(ref, dist)
             wait_signal(window.frame_displayed)
             probe = latency_probe(window, app, args.probe_seconds)
+            window.scoring.start(window.session.pair)   # a fresh pass runs under the map timings
             window.view_settings.set_map(window.metrics.find_map("ssim"))
             window.view_settings.set_mode("heatmap")
             far = [args.frames - 40, args.frames // 2 + 17, 70]
@@ -217,6 +218,7 @@ def main() -> int:
             near = map_on_demand(window, [near_start + 4 * (i + 1) for i in range(5)])
             far_times = map_on_demand(window, far)
             floor_times = decode_floor((ref_path, dist_path), far)  # same load: scoring still runs
+            still_scoring = window.runner is not None and window.runner.running
             window.cancel_scoring()
             if window.runner is not None:
                 window.runner.stop()
@@ -234,16 +236,17 @@ def main() -> int:
     line("frame step (cached) key -> repainted, median of 20", f"{step * 1000:.1f} ms (max "
          f"{max(steps) * 1000:.0f})", TARGETS["step"] / step)
     near_med = statistics.median(near)
+    print(f"background pass {'still running' if still_scoring else 'FINISHED'} after the map timings")
     line("SSIM map, uncached frame 4 ahead, scoring running", f"{near_med * 1000:.0f} ms (max "
          f"{max(near) * 1000:.0f})", TARGETS["map"] / near_med)
     far_med = statistics.median(far_times)
     line("SSIM map, uncached far frame (seek), scoring running", f"{far_med * 1000:.0f} ms (max "
          f"{max(far_times) * 1000:.0f})", TARGETS["map"] / far_med)
-    floor_med = statistics.median(floor_times)
-    print(f"  far frames {far}, {', '.join(f'{t * 1000:.0f}' for t in far_times)} ms; plain PyAV "
-          f"decoding both clips from the keyframe to them: {', '.join(f'{t * 1000:.0f}' for t in floor_times)} ms")
-    print(f"  ours vs that decode floor: ratio {floor_med / far_med:.2f}x (1 = nothing but decoding); "
-          f"the 150 ms target holds wherever the floor allows it")
+    for f, ours, floor in zip(far, far_times, floor_times):
+        print(f"  far frame {f:>4}: ours {ours * 1000:4.0f} ms | plain PyAV decoding both clips from the "
+              f"keyframe to it {floor * 1000:5.0f} ms | ours - that floor {(ours - floor) * 1000:+5.0f} ms")
+    print("  (ours beats the floor where the reader continues forward or the frame is still cached;"
+          " a cold seek pays the decode floor plus the map)")
     line("side-by-side playback, sustained", f"{fps:.1f} fps ({dropped} dropped)", fps / TARGETS["fps"])
     return 0
 
