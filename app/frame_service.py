@@ -86,10 +86,15 @@ class MapImage:
 
 
 class PriorityGate:
-    """Lets on-demand work go first: background work waits while the gate is held."""
+    """Lets on-demand work go first: background work waits while the gate is held.
+
+    ``pause_background(True)`` (playback) makes background work wait until it is
+    turned off again, however long that takes.
+    """
 
     def __init__(self):
         self._holders = 0
+        self._paused = False
         self._cond = threading.Condition()
 
     @contextmanager
@@ -103,14 +108,23 @@ class PriorityGate:
                 self._holders -= 1
                 self._cond.notify_all()
 
+    def pause_background(self, paused: bool) -> None:
+        with self._cond:
+            self._paused = paused
+            self._cond.notify_all()
+
     @property
     def busy(self) -> bool:
-        return self._holders > 0
+        return self._holders > 0 or self._paused
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
 
     def wait_idle(self, timeout: float = 1.0) -> bool:
-        """Block while held, at most ``timeout`` seconds; True if the gate is free."""
+        """Block while held or paused, at most ``timeout`` seconds; True if the gate is free."""
         with self._cond:
-            return self._cond.wait_for(lambda: self._holders == 0, timeout)
+            return self._cond.wait_for(lambda: self._holders == 0 and not self._paused, timeout)
 
 
 class FrameService:

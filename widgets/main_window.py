@@ -80,7 +80,7 @@ class InspectorWindow(QMainWindow):
     # ---------------------------------------------------------------- construction
 
     def _build(self) -> None:
-        self.player = Player(self.session, self)
+        self.player = Player(self.session, self.gate, self)
         self.view_area = ViewArea(self.viewport, self.view_settings)
         self.toolbar = ViewToolbar(self.view_settings, self.viewport, self)
         self.addToolBar(self.toolbar)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QStyle, QToolButton, QWidget
 
+from app.frame_service import PriorityGate
 from app.playback import PlaybackClock
 from app.session import InspectorSession
 
@@ -18,13 +19,19 @@ STALL_SECONDS = 1.0   # ask for the next frame anyway if one never arrives (deco
 
 
 class Player(QObject):
-    """Drives ``session.seek`` in real time; ``state_changed(text)`` for the transport."""
+    """Drives ``session.seek`` in real time; ``state_changed(text)`` for the transport.
+
+    While playing, background scoring waits (``gate``): on two cores both cannot run at
+    full speed, and dropped frames are what the user would notice.
+    """
 
     state_changed = Signal(str)
 
-    def __init__(self, session: InspectorSession, parent: QObject | None = None):
+    def __init__(self, session: InspectorSession, gate: PriorityGate | None = None,
+                 parent: QObject | None = None):
         super().__init__(parent)
         self.session = session
+        self.gate = gate
         self.clock = PlaybackClock(session.fps)
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -49,12 +56,16 @@ class Player(QObject):
         self.clock.start(s.frame, time.perf_counter())
         self._frame_shown = True
         self.timer.start(max(1, int(500 / s.fps)))     # tick at twice the frame rate
+        if self.gate is not None:
+            self.gate.pause_background(True)
         self.state_changed.emit(f"playing at {s.fps:.3f} fps")
 
     def pause(self) -> None:
         if not self.playing:
             return
         self.timer.stop()
+        if self.gate is not None:
+            self.gate.pause_background(False)
         dropped = self.clock.dropped
         text = f"paused; played at {self.clock.rate():.1f} fps"
         if dropped:

@@ -45,7 +45,8 @@ class ScoringRunner(QObject):
 
     ``updated`` says that ``table`` has new rows and ``progress`` is newer. Before each
     row the job yields to the on-demand frame service (``gate``): the scoring thread
-    waits in its row callback, which stops new frames entering the kernel pool.
+    waits in its row callback, which stops new frames entering the kernel pool; during
+    playback (the gate paused) it waits until playback stops.
     """
 
     updated = Signal()
@@ -99,7 +100,7 @@ class ScoringRunner(QObject):
     def _on_row(self, frame: int, values: dict) -> None:
         if self.gate is not None and self.gate.busy:
             deadline = time.monotonic() + GATE_PATIENCE
-            while not self.job.cancelled and time.monotonic() < deadline:
+            while not self.job.cancelled and (self.gate.paused or time.monotonic() < deadline):
                 if self.gate.wait_idle(0.05):
                     break
 

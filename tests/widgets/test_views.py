@@ -120,3 +120,22 @@ def test_ten_bit_clips_show_native_codes_and_correct_levels(make_window, qtbot, 
     r = w.pixel_panel.readout
     assert r.ref_yuv[0] == images.ref_planes[0][10, 10] and "10-bit" in w.pixel_panel.position.text()
     assert w.file_panel.reference.values["Pixels"].text().startswith("yuv420p10le, 10-bit")
+
+
+def test_background_scoring_waits_while_playing_and_resumes_on_pause(make_window, qtbot, long_pair_paths):
+    """Two cores cannot both play at the clip's rate and score at full speed: playback wins."""
+    import time
+
+    w = make_window(metrics=("psnr", "ssim"))
+    with qtbot.waitSignal(w.pair_opened, timeout=20_000):
+        w.open_paths(*long_pair_paths)
+    w.player.play()                                     # the pass has only just started
+    qtbot.wait(500)                                     # frames already in the kernel pool finish
+    held = w.session.table.count
+    deadline = time.monotonic() + 0.7
+    while time.monotonic() < deadline:
+        qtbot.wait(50)
+    assert w.player.playing and w.runner.running
+    assert w.session.table.count == held < 120          # no new rows while playing
+    w.player.pause()
+    qtbot.waitUntil(lambda: w.session.table.count > held, timeout=10_000)
