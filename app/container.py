@@ -25,6 +25,7 @@ from app.media import BaseReader, ClipInfo, Conform
 
 FORWARD_WINDOW = 16  # decode forward instead of seeking when the target is this close
 KEEP_BEHIND = 32
+ADVANCE_STEP = 3  # frames a playback prefetch decodes through cached frames (see advance)
 """Frames passed on the way to a target that are cached (for stepping back). Keeping
 every one would hold every decoder buffer: fresh allocations then cost ~25 % of a
 long forward decode."""
@@ -231,6 +232,19 @@ class ContainerReader(BaseReader):
         if planes is None:
             raise StreamBroken(self.source.path, index, "the frame could not be decoded")
         return planes
+
+    def advance(self, index: int) -> None:
+        """Decode up to ADVANCE_STEP frames on towards ``index`` when that needs no seek.
+
+        Playing through frames served from the cache leaves the decoder behind; without
+        this, the first frame after them would cost a burst of decoding (a stall). With
+        it, the decoder catches up a few frames per frame shown.
+        """
+        index = min(index, self.frame_count - 1)
+        if self._decoded is None or self._last is None or index <= self._last:
+            return
+        if self._can_continue_to(index):
+            self._decode_until(min(index, self._last + ADVANCE_STEP))
 
     def _can_continue_to(self, index: int) -> bool:
         if self._decoded is None or self._last is None or index <= self._last:

@@ -216,9 +216,21 @@ class FrameService:
             if self.superseded or self._closed:
                 return
             try:
-                self._frame_stage(replace(request, frame=frame, diff=None, heatmap=None))
+                ahead = replace(request, frame=frame, diff=None, heatmap=None)
+                self._advance_decoders(ahead)
+                self._frame_stage(ahead)
             except (InputError, IndexError, ValueError):
                 return
+
+    def _advance_decoders(self, request: FrameRequest) -> None:
+        """Keep both decoders moving while the frames ahead come from the cache (each
+        reader in its own thread)."""
+        ref_reader, dist_reader = self._readers_for(request.pair)
+        dist_job = self._dist_worker.submit(dist_reader.advance, request.dist_frame)
+        try:
+            ref_reader.advance(request.frame)
+        finally:
+            dist_job.result()
 
     def _frame_stage(self, request: FrameRequest) -> FrameImages:
         """Both clips' planes and pictures; the distorted one is decoded and converted in

@@ -96,6 +96,10 @@ class BaseReader:
             return hit
         return self._read(index)
 
+    def advance(self, index: int) -> None:
+        """Move a sequential decoder on towards ``index`` (see ContainerReader); readers with
+        cheap random access have nothing to do."""
+
     def frames(self, start: int, stop: int) -> Iterator[tuple[int, Planes]]:
         """Frames ``start .. stop-1`` in order."""
         for i in range(start, min(stop, self.frame_count)):

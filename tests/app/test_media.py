@@ -78,6 +78,25 @@ def test_cached_reader_stepping_backwards(streams, name):
             assert all(np.array_equal(a, b) for a, b in zip(reader.frame(i), expected[i]))
 
 
+@pytest.mark.parametrize("name", ["h264-bframes-open-gop", "hevc-open-gop-10bit"])
+def test_advancing_through_cached_frames_keeps_the_decoder_close(streams, name):
+    """Playback through frames already cached moves the decoder on a few frames at a time
+    (no burst of decoding after them), and the frames it then decodes are still exact."""
+    source = open_media(streams[name])
+    expected = _sequential(source)
+    n = len(expected)
+    cache = FrameCache(64 * 2**20)
+    with source.reader(cache=cache) as reader, source.reader(cache=cache) as other:
+        reader.frame(0)
+        for i in range(1, n - 1):
+            other.frame(i)                            # a stretch decoded meanwhile elsewhere
+        for i in range(1, n - 1):
+            assert all(np.array_equal(a, b) for a, b in zip(reader.frame(i), expected[i]))
+            reader.advance(i + 3)
+        assert reader._last >= n - 4                  # it kept up with the frames shown
+        assert all(np.array_equal(a, b) for a, b in zip(reader.frame(n - 1), expected[n - 1]))
+
+
 def test_probe_fields(streams):
     info = open_media(streams["hevc-open-gop-10bit"]).info
     assert (info.codec, info.width, info.height, info.bit_depth) == ("hevc", 320, 180, 10)
