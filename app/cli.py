@@ -49,9 +49,13 @@ def run() -> None:
     (0.1-0.3 s of unloading numba's and LLVM's compiled code): by then its outputs are
     written and closed, and the streams are flushed here."""
     argv = sys.argv[1:]
-    status = main(argv)
-    if argv and argv[0] == "score":
+    try:
+        status = main(argv)
         sys.stdout.flush()
+    except BrokenPipeError:  # our reader went away (``| head``): no traceback, as the docs advise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = 1
+    if argv and argv[0] == "score":
         sys.stderr.flush()
         os._exit(status)
     sys.exit(status)

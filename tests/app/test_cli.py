@@ -127,3 +127,13 @@ def test_outputs_get_ordinary_permissions(pair, tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "o.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_reader_that_goes_away_is_not_a_traceback(pair):
+    """``vqinspect score ... | head -1``: the table cannot be written; exit 1, no traceback."""
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "score", *map(str, pair), "--metrics", "psnr",
+                             "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()                      # long before the process gets to its output
+    err = proc.stderr.read().decode()
+    proc.wait()
+    assert proc.returncode == 1 and "Traceback" not in err, err
