@@ -135,9 +135,13 @@ def test_motion_map_adds_up_to_the_sad():
 @pytest.mark.parametrize("bit_depth", [8, 10])
 @pytest.mark.parametrize("shape", [(45, 61), (36, 34)])
 def test_adm_dwt_is_libvmaf_fixed_point(bit_depth, shape):
-    ref, _ = pair(shape, bit_depth)
-    src, ref_src = ref, ref
-    for s, band_shape in enumerate(adm.band_shapes(*shape)):
+    _assert_dwt_scales_exact(pair(shape, bit_depth)[0], bit_depth)
+
+
+def _assert_dwt_scales_exact(img: np.ndarray, bit_depth: int) -> None:
+    """All four DWT scales of ``img`` equal the naive integer reference, band for band."""
+    src, ref_src = img, img
+    for s, band_shape in enumerate(adm.band_shapes(*img.shape)):
         out = np.empty((4,) + band_shape, np.int32)
         adm.dwt2(src, s, bit_depth, out)
         a, v, h, d = nv.dwt2_int(ref_src, s, bit_depth)
@@ -154,14 +158,7 @@ def test_adm_dwt_is_exact_on_extreme_samples(bit_depth):
     rows, cols = np.indices(shape)
     img = np.where(((rows // 2) + (cols // 3)) % 2 == 0, 0, peak).astype(
         np.uint8 if bit_depth == 8 else np.uint16)
-    src, ref_src = img, img
-    for s, band_shape in enumerate(adm.band_shapes(*shape)):
-        out = np.empty((4,) + band_shape, np.int32)
-        adm.dwt2(src, s, bit_depth, out)
-        a, v, h, d = nv.dwt2_int(ref_src, s, bit_depth)
-        for got, want in zip(out, (h, v, d, a)):
-            np.testing.assert_array_equal(got, want)
-        src, ref_src = out[3], a
+    _assert_dwt_scales_exact(img, bit_depth)
 
 
 def test_adm_integer_bands_follow_the_float_wavelet():
