@@ -1,9 +1,7 @@
 """Which metrics the inspector scores in the background, and which can draw maps on demand."""
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from app.errors import InputError
 from metrics.registry import Metric, MetricError, available, get_metric
@@ -76,16 +74,6 @@ class MetricChoice:
     def preferred_key(self) -> str | None:
         keys = self.keys
         return next((k for k in PREFERRED_KEYS if k in keys), keys[0] if keys else None)
-
-    def kernels_cached(self) -> bool:
-        """Whether numba's on-disk cache seems to hold the scored metrics' kernels (if not,
-        the first frames wait for compilation, which the window says)."""
-        for m in self.scored:
-            module = importlib.import_module(m.score.__module__)
-            file = Path(getattr(module, "__file__", "") or "")
-            if not any((file.parent / "__pycache__").glob(f"{file.stem}.*.nbi")):
-                return False
-        return True
 
     def find_map(self, name: str) -> tuple[str, str] | None:
         """A (metric, map) pair from ``map`` or ``metric:map``."""

@@ -115,6 +115,7 @@ class InspectorWindow(QMainWindow):
         self.message = QLabel("Open a reference and a distorted clip to begin.")
         self.statusBar().addWidget(self.message, 1)
         self.scoring = ScoringControl(self)
+        self.player.state_changed.connect(lambda _: self.scoring.show_playing(self.player.playing))
         self.progress, self.cancel_button = self.scoring.progress, self.scoring.cancel_button
         self.reports = ReportExport(self)
         self.resize(1600, 1000)
@@ -239,8 +240,6 @@ class InspectorWindow(QMainWindow):
                    + (f" — {'; '.join(pair.notes)}" if pair.notes else "") + ".")
         if self.scoring.runner is None:
             message += f" Scores {self.scoring.source}: not scored again."
-        elif not self.metrics.kernels_cached():
-            message += " Compiling the metric kernels on first use (once; cached afterwards)…"
         self.show_message(message)
         self.pair_opened.emit()
 

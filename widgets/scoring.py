@@ -7,7 +7,7 @@ cancel button sit in the window's status bar.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QProgressBar, QPushButton
 
 from app import __version__
@@ -19,6 +19,7 @@ from widgets.launch import plain_options
 from widgets.workers import ScoringRunner
 
 SUMMARY_EVERY = 10      # refresh pooled stats every N score updates (about once a second)
+COMPILE_NOTICE_MS = 1500  # no frame scored by then: say that the kernels are compiling
 
 
 def reusable(result: ScoreResult | None, pair, metrics) -> bool:
@@ -46,8 +47,8 @@ class ScoringControl(QObject):
         self._retired: list[ScoringRunner] = []
         self._updates = 0
         self.progress = QProgressBar()
-        self.progress.setMinimumWidth(170)
-        self.progress.setMaximumWidth(260)
+        self.progress.setMinimumWidth(240)
+        self.progress.setMaximumWidth(300)
         self.progress.setTextVisible(True)
         self.cancel_button = QPushButton("Cancel scoring")
         self.cancel_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -115,6 +116,14 @@ class ScoringControl(QObject):
         self.cancel_button.show()
         self._updates = 0
         runner.start()
+        QTimer.singleShot(COMPILE_NOTICE_MS, lambda: self._notice_compiling(runner))
+
+    def _notice_compiling(self, runner: ScoringRunner) -> None:
+        """No frame scored yet after a while: the kernels are being compiled (first use)."""
+        if runner is self.runner and runner.running and runner.progress is None:
+            w = self.window
+            w.show_message(w.message.text() + " Compiling the metric kernels on first use "
+                           "(once; cached afterwards)…")
 
     def stop(self) -> None:
         """Cancel the running pass without waiting; it is joined on ``shutdown``."""
@@ -128,6 +137,10 @@ class ScoringControl(QObject):
         self.result = None
         self.progress.hide()
         self.cancel_button.hide()
+
+    def show_playing(self, playing: bool) -> None:
+        """Say on the progress bar that the pass waits while the clip plays."""
+        self.progress.setFormat("%v / %m · paused: playing" if playing else "scored %v / %m")
 
     def cancel(self) -> None:
         if self.runner is not None:

@@ -137,5 +137,7 @@ def test_background_scoring_waits_while_playing_and_resumes_on_pause(make_window
         qtbot.wait(50)
     assert w.player.playing and w.runner.running
     assert w.session.table.count == held < 120          # no new rows while playing
+    assert "paused: playing" in w.scoring.progress.format()
     w.player.pause()
+    assert "paused" not in w.scoring.progress.format()
     qtbot.waitUntil(lambda: w.session.table.count > held, timeout=10_000)
