@@ -15,7 +15,6 @@ from PySide6.QtGui import QFont
 
 PALETTE = ("#f2c14e", "#5fb3f0", "#f07a7a", "#7fcf8a", "#c39cf2", "#f5a25d", "#e0e0e0")
 PLAYHEAD = "#ffd84a"
-LEGEND_STRIP = 14   # px above a plot with several series, for its legend
 # Antialiasing and pyqtgraph's grid each cost 15-30 ms per repaint of three plots on the
 # raster engine, and the plots repaint at every playhead move: both stay off.
 pg.setConfigOptions(antialias=False, background="#1e1e1e", foreground="#d0d0d0")
@@ -122,7 +121,9 @@ class ScorePlots(pg.GraphicsLayoutWidget):
                 plot.setXLink(first)
             imported = self._imported_in.get(name, [])
             if len(keys) + len(imported) > 1:
-                self.legends[name] = self._legend(plot, len(keys) + len(imported))
+                self.legends[name] = plot.addLegend(offset=(-4, 1), labelTextSize="8pt",
+                                                    colCount=min(4, len(keys) + len(imported)),
+                                                    brush=pg.mkBrush(30, 30, 30, 150))
             named = name in self.legends
             for i, key in enumerate(keys):
                 self.curves[key] = self._curve(plot, key if named else None, PALETTE[i % len(PALETTE)])
@@ -145,17 +146,6 @@ class ScorePlots(pg.GraphicsLayoutWidget):
             for plot in self.plots.values():
                 plot.vb.setLimits(xMin=start - 1, xMax=stop)
         self._draw_imports()
-
-    @staticmethod
-    def _legend(plot: pg.PlotItem, entries: int) -> pg.LegendItem:
-        """A one-line legend in a strip above the plot's data, where it hides no curve."""
-        legend = plot.addLegend(labelTextSize="8pt", colCount=min(4, entries),
-                                verSpacing=-6, horSpacing=12)
-        plot.setTitle(" ")                       # the strip: pyqtgraph's title row, kept empty
-        plot.layout.setRowFixedHeight(0, LEGEND_STRIP)
-        legend.setParentItem(plot)
-        legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-2, -4))
-        return legend
 
     def _curve(self, plot: pg.PlotItem, name: str | None, colour: str,
                style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> pg.PlotDataItem:
