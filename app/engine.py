@@ -118,15 +118,17 @@ class ScoringJob:
     ``on_row(frame, values)`` is called (from the thread running ``run``) as each
     frame's final values are known; ``on_progress(Progress)`` after each frame.
     ``decoder``: a PairDecoder already running for this pair (see ``PairDecoder.covering``);
-    the job stops it when it ends.
+    the job stops it when it ends. ``in_flight``: frames handed to the kernel pool at once
+    (default twice the threads; fewer lets on-demand work in sooner).
     """
 
     def __init__(self, pair: ClipPair, metrics: Iterable[Metric], threads: int | None = None,
                  on_row: Callable[[int, dict], None] | None = None,
                  on_progress: Callable[[Progress], None] | None = None,
-                 decoder: PairDecoder | None = None):
+                 decoder: PairDecoder | None = None, in_flight: int | None = None):
         self.pair = pair
         self._decoder = decoder
+        self.in_flight = in_flight
         self.metrics = list(metrics)
         self.threads = max(1, threads or os.cpu_count() or 1)
         self.on_row, self.on_progress = on_row, on_progress
@@ -175,7 +177,7 @@ class ScoringJob:
         pair = self.pair
         pending: deque[tuple[int, Future]] = deque()
         prev_ref = None
-        max_in_flight = 2 * self.threads
+        max_in_flight = self.in_flight or 2 * self.threads
         while True:
             if self._cancel.is_set():
                 self._cancelled_by_user = True

@@ -24,6 +24,7 @@ from metrics.registry import Metric, MetricError
 UPDATE_INTERVAL = 0.1   # seconds between "new rows" signals while scoring
 GATE_PATIENCE = 2.0     # longest a background row waits for on-demand work
 BACKGROUND_NICENESS = 10
+IN_FLIGHT = 2           # frames in the kernel pool at once: what on-demand work waits behind
 
 
 def lower_thread_priority() -> None:
@@ -58,7 +59,8 @@ class ScoringRunner(QObject):
         super().__init__(parent)
         self.pair = pair
         self.gate = gate
-        self.job = ScoringJob(pair, metrics, threads, on_row=self._on_row, on_progress=self._on_progress)
+        self.job = ScoringJob(pair, metrics, threads, on_row=self._on_row, on_progress=self._on_progress,
+                              in_flight=IN_FLIGHT)
         self.progress: Progress | None = None
         self._last_emit = 0.0
         self._thread = threading.Thread(target=self._run, name="vq-scoring", daemon=True)
