@@ -15,6 +15,7 @@ from PySide6.QtGui import QFont
 
 PALETTE = ("#f2c14e", "#5fb3f0", "#f07a7a", "#7fcf8a", "#c39cf2", "#f5a25d", "#e0e0e0")
 PLAYHEAD = "#ffd84a"
+LEGEND_HEADROOM = 0.6  # of the data's span, above it, where a plot's legend goes
 # Antialiasing and pyqtgraph's grid each cost 15-30 ms per repaint of three plots on the
 # raster engine, and the plots repaint at every playhead move: both stay off.
 pg.setConfigOptions(antialias=False, background="#1e1e1e", foreground="#d0d0d0")
@@ -59,6 +60,7 @@ class ScorePlots(pg.GraphicsLayoutWidget):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.imported_curves: dict[str, pg.PlotDataItem] = {}    # legend name -> curve
         self.legends: dict[str, pg.LegendItem] = {}
+        self.headroom: dict[str, pg.PlotDataItem] = {}          # plot name -> invisible point
         self.playheads: list[pg.InfiniteLine] = []
         self.hover_labels: dict[str, pg.TextItem] = {}
         self.plot_keys: dict[str, tuple[str, ...]] = {}
@@ -100,7 +102,8 @@ class ScorePlots(pg.GraphicsLayoutWidget):
 
     def _rebuild(self) -> None:
         self.clear()
-        for store in (self.plots, self.curves, self.imported_curves, self.legends, self.hover_labels):
+        for store in (self.plots, self.curves, self.imported_curves, self.legends, self.headroom,
+                      self.hover_labels):
             store.clear()
         self.playheads.clear()
         plots = self._layout()
@@ -121,10 +124,14 @@ class ScorePlots(pg.GraphicsLayoutWidget):
                 plot.setXLink(first)
             imported = self._imported_in.get(name, [])
             if len(keys) + len(imported) > 1:
-                self.legends[name] = plot.addLegend(offset=(-4, 1), labelTextSize="8pt",
-                                                    colCount=min(4, len(keys) + len(imported)),
-                                                    brush=pg.mkBrush(30, 30, 30, 150))
+                self.legends[name] = legend = plot.addLegend(
+                    offset=(-4, 1), labelTextSize="8pt", colCount=min(4, len(keys) + len(imported)),
+                    brush=pg.mkBrush(30, 30, 30, 150), verSpacing=-6)
+                legend.layout.setContentsMargins(2, 0, 2, 0)
             named = name in self.legends
+            if named:
+                self.headroom[name] = plot.plot([], [], pen=None, symbol="o", symbolSize=1,   # see _lift_for_legend
+                                                symbolPen=None, symbolBrush=(0, 0, 0, 0))
             for i, key in enumerate(keys):
                 self.curves[key] = self._curve(plot, key if named else None, PALETTE[i % len(PALETTE)])
             for j, (label, key, _) in enumerate(imported):
@@ -146,6 +153,7 @@ class ScorePlots(pg.GraphicsLayoutWidget):
             for plot in self.plots.values():
                 plot.vb.setLimits(xMin=start - 1, xMax=stop)
         self._draw_imports()
+        self._lift_for_legend()
 
     def _curve(self, plot: pg.PlotItem, name: str | None, colour: str,
                style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> pg.PlotDataItem:
@@ -185,6 +193,24 @@ class ScorePlots(pg.GraphicsLayoutWidget):
         for key, curve in self.curves.items():
             if key in table.keys:
                 curve.setData(frames, np.array(table.column(key)), connect="finite")
+        self._lift_for_legend()
+
+    def _lift_for_legend(self) -> None:
+        """Raise the top of each legend plot's automatic Y range by LEGEND_HEADROOM of the
+        data's span with an invisible point, so that the legend sits above the curves."""
+        for name, point in self.headroom.items():
+            values = [curve.getData()[1] for key, curve in self.curves.items()
+                      if key in self.plot_keys.get(name, ())]
+            values += [self.imported_curves[label].getData()[1]
+                       for label, _, _ in self._imported_in.get(name, [])]
+            finite = [v[np.isfinite(v)] for v in values if v is not None and len(v)]
+            finite = [v for v in finite if len(v)]
+            if not finite:
+                point.setData([], [])
+                continue
+            lo = min(float(v.min()) for v in finite)
+            hi = max(float(v.max()) for v in finite)
+            point.setData([self.frame_range[0]], [hi + LEGEND_HEADROOM * max(hi - lo, 1e-6)])
 
     def set_playhead(self, frame: int) -> None:
         for line in self.playheads:

@@ -239,3 +239,13 @@ def _wheel(widget, pos: QPointF, notches: int) -> None:
                         Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
                         Qt.ScrollPhase.NoScrollPhase, False)
     QApplication.sendEvent(widget, event)
+
+
+def test_a_plot_with_a_legend_keeps_its_curves_below_it(opened, qtbot):
+    """The legend sits at the top of the psnr plot: the automatic range leaves room there."""
+    w = opened
+    plot, legend = w.plots.plots["psnr"], w.plots.legends["psnr"]
+    values = np.concatenate([w.session.table.column(k) for k in w.plots.plot_keys["psnr"]])
+    qtbot.waitUntil(lambda: plot.vb.viewRange()[1][1] > np.nanmax(values), timeout=5000)
+    top = plot.vb.mapViewToScene(QPointF(0, float(np.nanmax(values)))).y()
+    assert legend.sceneBoundingRect().bottom() <= top + 1         # above the highest curve
