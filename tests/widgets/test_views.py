@@ -82,12 +82,16 @@ def test_plots_fill_live_and_heatmaps_come_first_while_scoring(make_window, qtbo
     with qtbot.waitSignal(w.pair_opened, timeout=20_000):
         w.open_paths(*long_pair_paths)
     qtbot.waitUntil(lambda: w.session.table.count >= 3, timeout=20_000)
+    # On these small frames the pass could reach frame 117 within a few milliseconds of the
+    # request; holding it (as playback does) keeps the test about the map, not about a race.
+    w.gate.pause_background(True)
     with qtbot.waitSignal(w.map_displayed, check_params_cb=lambda f: f == 117, timeout=20_000):
         w.session.seek(117)
     assert not np.isfinite(w.session.table.column("ssim")[117])    # shown before it was scored
-    qtbot.waitUntil(lambda: np.isfinite(w.plots.curves["ssim"].getData()[1]).sum() >= 20, timeout=30_000)
-    scored = np.isfinite(w.plots.curves["ssim"].getData()[1]).sum()
-    assert scored < 120 or w.runner is None or not w.runner.running
+    plotted = np.isfinite(w.plots.curves["ssim"].yData).sum()
+    assert 1 <= plotted < 120                                       # the plot shows the pass so far
+    w.gate.pause_background(False)
+    qtbot.waitUntil(lambda: np.isfinite(w.plots.curves["ssim"].yData).sum() == 120, timeout=30_000)
 
 
 def test_dropping_two_files_on_the_window(make_window, qtbot, pair_paths):
