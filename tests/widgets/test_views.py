@@ -144,4 +144,4 @@ def test_background_scoring_waits_while_playing_and_resumes_on_pause(make_window
     assert "paused: playing" in w.scoring.progress.format()
     w.player.pause()
     assert "paused" not in w.scoring.progress.format()
-    qtbot.waitUntil(lambda: w.session.table.count > held, timeout=10_000)
+    qtbot.waitUntil(lambda: w.session.table.count > held, timeout=30_000)
