@@ -134,13 +134,15 @@ def test_background_scoring_waits_while_playing_and_resumes_on_pause(make_window
     with qtbot.waitSignal(w.pair_opened, timeout=20_000):
         w.open_paths(*long_pair_paths)
     w.player.play()                                     # the pass has only just started
-    qtbot.wait(500)                                     # frames already in the kernel pool finish
+    qtbot.wait(500)
     held = w.session.table.count
     deadline = time.monotonic() + 0.7
     while time.monotonic() < deadline:
         qtbot.wait(50)
     assert w.player.playing and w.runner.running
-    assert w.session.table.count == held < 120          # no new rows while playing
+    # At most the frame that was in the kernel pool when playback began (it may still have
+    # been waiting for a first-use compile) comes in while playing.
+    assert w.session.table.count <= held + 1 and held < 119
     assert "paused: playing" in w.scoring.progress.format()
     w.player.pause()
     assert "paused" not in w.scoring.progress.format()
