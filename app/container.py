@@ -25,10 +25,10 @@ from app.media import BaseReader, ClipInfo, Conform
 
 FORWARD_WINDOW = 16  # decode forward instead of seeking when the target is this close
 KEEP_BEHIND = 32
-ADVANCE_STEP = 3  # frames a playback prefetch decodes through cached frames (see advance)
 """Frames passed on the way to a target that are cached (for stepping back). Keeping
 every one would hold every decoder buffer: fresh allocations then cost ~25 % of a
 long forward decode."""
+ADVANCE_STEP = 3  # frames a playback prefetch decodes through cached frames (see advance)
 DECODE_ERRORS = (av.error.FFmpegError, OSError)
 
 
