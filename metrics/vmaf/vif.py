@@ -152,12 +152,9 @@ def _horizontal17(src, coef, dst, w, pad):
 
 
 @njit(**KERNEL_OPTIONS)
-def _mean_residual(q, taps, i, shift, acc, out):
-    """Q8 rounding residual of the vertical mean of integer image ``q`` at row ``i``.
-
-    libvmaf stores vertically filtered means as (sum + 2^(shift-1)) >> shift (Q8 of the
-    8-bit scale); ``out`` gets rounded - exact, in 8-bit code values (exact in float32).
-    """
+def _vertical_sum(q, taps, i, acc):
+    """Integer image ``q`` filtered down the columns at row ``i`` with integer ``taps``
+    (symmetric, mirrored borders), unrounded, into int64 ``acc[:w]``."""
     h, w = q.shape
     r = taps.size // 2
     t = taps[r]
@@ -170,6 +167,17 @@ def _mean_residual(q, taps, i, shift, acc, out):
         rb = q[reflect101(i + r - k, h)]
         for j in range(w):
             acc[j] += t * (np.int64(ra[j]) + np.int64(rb[j]))
+
+
+@njit(**KERNEL_OPTIONS)
+def _mean_residual(q, taps, i, shift, acc, out):
+    """Q8 rounding residual of the vertical mean of integer image ``q`` at row ``i``.
+
+    libvmaf stores vertically filtered means as (sum + 2^(shift-1)) >> shift (Q8 of the
+    8-bit scale); ``out`` gets rounded - exact, in 8-bit code values (exact in float32).
+    """
+    w = q.shape[1]
+    _vertical_sum(q, taps, i, acc)
     half = np.int64(1) << np.int64(shift - 1)
     unit = np.float32(2.0 ** -(shift + 8))
     for j in range(w):
@@ -319,7 +327,7 @@ def downsample(q, taps, shift, out):
     The horizontal pass reads the padded row as even and odd halves, so tap k of output
     j reads even[j + k // 2] (k even) or odd[j + k // 2].
     """
-    h, w = q.shape
+    w = q.shape[1]
     r = taps.size // 2
     ho, wo = out.shape
     buf = np.empty(w + 2 * r + 2, dtype=np.int64)
@@ -330,17 +338,7 @@ def downsample(q, taps, shift, out):
     acc = np.empty(wo, dtype=np.int64)
     half = np.int64(1) << np.int64(shift - 1)
     for oi in range(ho):
-        i = 2 * oi
-        t = taps[r]
-        row = q[i]
-        for j in range(w):
-            mid[j] = t * np.int64(row[j])
-        for k in range(r):
-            t = taps[k]
-            ra = q[reflect101(i - r + k, h)]
-            rb = q[reflect101(i + r - k, h)]
-            for j in range(w):
-                mid[j] += t * (np.int64(ra[j]) + np.int64(rb[j]))
+        _vertical_sum(q, taps, 2 * oi, mid)
         for j in range(w):
             mid[j] = (mid[j] + half) >> shift
         for f in range(1, r + 1):
