@@ -15,10 +15,9 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from app import __version__
 from app.errors import StreamBroken
 from app.masks import NEUTRAL, PER_ID_KEYS, MaskInputs, MaskOptions, MaskScorer
-from app.results import ScoreTable, json_number, pool
+from app.results import ScoreTable, json_number, pool, tool_info
 from metrics import masks as mm
 
 PREFETCH = 4   # frames each reading thread may run ahead
@@ -54,7 +53,7 @@ class MaskResult:
         n = self.inputs.frame_count
         inputs = self.inputs
         out = {
-            "tool": {"name": "vqinspect", "version": __version__},
+            "tool": tool_info(),
             "reference": inputs.gt.as_dict() if inputs.gt is not None else None,
             "distorted": inputs.pred.as_dict(),
             "source": inputs.source.info.as_dict() if inputs.source is not None else None,

@@ -104,6 +104,11 @@ def pool(values: np.ndarray) -> dict[str, float]:
     }
 
 
+def tool_info() -> dict:
+    """The ``tool`` block of every JSON file we write."""
+    return {"name": "vqinspect", "version": __version__}
+
+
 @dataclass
 class ScoreResult:
     """A finished (or stopped) scoring run."""
@@ -123,7 +128,7 @@ class ScoreResult:
         alignment = dict(self.alignment)
         alignment["frames_scored"] = len(frames)
         out = {
-            "tool": {"name": "vqinspect", "version": __version__},
+            "tool": tool_info(),
             "reference": self.reference,
             "distorted": self.distorted,
             "alignment": alignment,
