@@ -24,7 +24,6 @@ QUEUE_BYTES = 64 * 2**20
 decoding runs ahead while the kernels load at start-up, bounded whatever the length."""
 QUEUE_FRAMES = (4, 32)
 """Least and most frames per queue."""
-_SAMPLES_PER_PIXEL = {"gray": 1.0, "420": 1.5, "411": 1.5, "410": 1.25, "422": 2.0, "440": 2.0, "444": 3.0}
 _END = object()
 
 
@@ -106,7 +105,7 @@ def queue_depth(pair: ClipPair) -> int:
     largest = 0.0
     for source in (pair.reference, pair.distorted):
         info, layout = source.info, source.layout
-        samples = info.width * info.height * _SAMPLES_PER_PIXEL.get(layout.subsampling, 3.0)
+        samples = info.width * info.height * layout.samples_per_pixel
         largest = max(largest, samples * layout.dtype.itemsize)
     low, high = QUEUE_FRAMES
     return int(min(max(QUEUE_BYTES // max(largest, 1.0), low), high))

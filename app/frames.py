@@ -41,6 +41,14 @@ class PlanarLayout:
     def dtype(self) -> np.dtype:
         return np.dtype(np.uint8) if self.bit_depth <= 8 else np.dtype("<u2")
 
+    @property
+    def samples_per_pixel(self) -> float:
+        """Samples of all planes per luma pixel (1.5 for 4:2:0, 1 for gray)."""
+        if self.subsampling == "gray":
+            return 1.0
+        sx, sy = next(shift for shift, name in _SUBSAMPLING.items() if name == self.subsampling)
+        return 1.0 + 2.0 / (1 << (sx + sy))
+
 
 def _planar_name(subsampling: str, depth: int) -> str:
     base = "gray" if subsampling == "gray" else f"yuv{subsampling}p"
