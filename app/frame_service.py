@@ -223,28 +223,30 @@ class FrameService:
                 return
 
     def _advance_decoders(self, request: FrameRequest) -> None:
-        """Keep both decoders moving while the frames ahead come from the cache (each
-        reader in its own thread)."""
+        """Keep both decoders moving while the frames ahead come from the cache."""
         ref_reader, dist_reader = self._readers_for(request.pair)
-        dist_job = self._dist_worker.submit(dist_reader.advance, request.dist_frame)
+        self._on_both(lambda: ref_reader.advance(request.frame),
+                      lambda: dist_reader.advance(request.dist_frame))
+
+    def _on_both(self, on_ref: Callable[[], object], on_dist: Callable[[], object]) -> tuple:
+        """(on_ref(), on_dist()), the distorted side in the helper thread meanwhile: each
+        reader and picture cache is only ever used by one thread."""
+        dist_job = self._dist_worker.submit(on_dist)
         try:
-            ref_reader.advance(request.frame)
+            ref = on_ref()
         finally:
-            dist_job.result()
+            dist = dist_job.result()
+        return ref, dist
 
     def _frame_stage(self, request: FrameRequest) -> FrameImages:
-        """Both clips' planes and pictures; the distorted one is decoded and converted in
-        the helper thread meanwhile (each reader and picture cache is only ever used by
-        one thread)."""
+        """Both clips' planes and pictures (see ``_on_both``)."""
         pair = request.pair
         ref_reader, dist_reader = self._readers_for(pair)
         ref_spec, dist_spec = display_specs(pair)
-        dist_job = self._dist_worker.submit(self._picture, "dist", dist_reader, request.dist_frame,
-                                            (pair.distorted, pair.conform), dist_spec)
-        try:
-            ref, ref_rgb = self._picture("ref", ref_reader, request.frame, (pair.reference,), ref_spec)
-        finally:
-            dist, dist_rgb = dist_job.result()
+        (ref, ref_rgb), (dist, dist_rgb) = self._on_both(
+            lambda: self._picture("ref", ref_reader, request.frame, (pair.reference,), ref_spec),
+            lambda: self._picture("dist", dist_reader, request.dist_frame, (pair.distorted, pair.conform),
+                                  dist_spec))
         diff = None
         if request.diff is not None:
             diff = display.difference(ref, dist, ref_rgb, dist_rgb, request.diff.gain,
