@@ -199,17 +199,15 @@ class ScorePlots(pg.GraphicsLayoutWidget):
         """Raise the top of each legend plot's automatic Y range by LEGEND_HEADROOM of the
         data's span with an invisible point, so that the legend sits above the curves."""
         for name, point in self.headroom.items():
-            values = [curve.getData()[1] for key, curve in self.curves.items()
-                      if key in self.plot_keys.get(name, ())]
-            values += [self.imported_curves[label].getData()[1]
-                       for label, _, _ in self._imported_in.get(name, [])]
-            finite = [v[np.isfinite(v)] for v in values if v is not None and len(v)]
-            finite = [v for v in finite if len(v)]
-            if not finite:
+            curves = [self.curves[key] for key in self.plot_keys.get(name, ())]
+            curves += [self.imported_curves[label] for label, _, _ in self._imported_in.get(name, [])]
+            ys = [curve.getData()[1] for curve in curves]
+            values = np.concatenate([y for y in ys if y is not None] or [np.empty(0)])
+            values = values[np.isfinite(values)]
+            if not len(values):
                 point.setData([], [])
                 continue
-            lo = min(float(v.min()) for v in finite)
-            hi = max(float(v.max()) for v in finite)
+            lo, hi = float(values.min()), float(values.max())
             point.setData([self.frame_range[0]], [hi + LEGEND_HEADROOM * max(hi - lo, 1e-6)])
 
     def set_playhead(self, frame: int) -> None:
