@@ -182,20 +182,14 @@ def main() -> int:
     from app.jit import warm_up
     from app.media import open_media
     from app.metric_choice import MetricChoice
-    from metrics.registry import available
     from widgets.main_window import InspectorWindow
 
-    try:
-        import metrics.vmaf  # noqa: F401  (registers "vmaf" even before the registry lists it)
-    except ImportError:
-        pass
     ref_path, dist_path = hd_pair(args.frames)
     app = application()
-    names = ["vmaf"] if "vmaf" in available() else available()
+    names = ["vmaf"]
     metrics = MetricChoice.from_names(names)
     print(f"pair: {ref_path.name} vs {dist_path.name} (1920x1080, {args.frames} frames); "
-          f"background pass: {', '.join(names)}"
-          + ("" if "vmaf" in names else "  [vmaf is not registered yet: all available metrics instead]"))
+          f"background pass: {', '.join(names)}")
     print(f"platform: {app.platformName()}, {os.cpu_count()} cores")
     display.warm_up()
     warm_up(list(metrics.scored) + list(metrics.map_metrics.values()), 8)

@@ -1,8 +1,9 @@
 """Whole-command throughput of `vqinspect score` against ffmpeg on a 1080p pair.
 
 Prints throughput of both and their ratio in the same run (ratio > 1: we are faster),
-decode-only throughput, the cold numba compile time, and peak memory on a short and
-a long clip (it must not grow with clip length).
+their CPU time, our floor (the same command without metrics: Python, opening and decoding
+both clips) against ffmpeg's job and its decode-only run, the cold numba compile time, and
+peak memory on a short and a long clip (it must not grow with clip length).
 
     .venv/bin/python benchmarks/bench_score.py [--frames 264] [--repeats 3]
 """
@@ -12,14 +13,14 @@ import argparse
 import statistics
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import (VQINSPECT, best_of, ffmpeg_exe, hd_pair, report, run_timed,  # noqa: E402
+from benchmarks.common import (VQINSPECT, Timed, ffmpeg_exe, hd_pair, report, run_timed,  # noqa: E402
                                synthetic_clip)
+
+FLOOR = Path(__file__).resolve().parent / "decode_floor.py"
 
 
 def ffmpeg_psnr_ssim(ref: Path, dist: Path) -> list[str]:
@@ -37,27 +38,6 @@ def ffmpeg_libvmaf(ref: Path, dist: Path, features: str = "") -> list[str]:
 def ffmpeg_decode(ref: Path, dist: Path) -> list[str]:
     return [ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error", "-i", str(dist), "-i", str(ref),
             "-map", "0:v", "-f", "null", "-", "-map", "1:v", "-f", "null", "-"]
-
-
-def our_decode_fps(ref: Path, dist: Path) -> float:
-    """Both clips decoded to planes by our media layer, one thread each (as the engine does)."""
-    from app.media import open_media
-
-    sources = [open_media(ref), open_media(dist)]
-    n = sources[0].info.frame_count
-
-    def drain(source):
-        with source.reader() as r:
-            for _ in r.frames(0, n):
-                pass
-
-    t0 = time.perf_counter()
-    threads = [threading.Thread(target=drain, args=(s,)) for s in sources]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return n / (time.perf_counter() - t0)
 
 
 def cold_compile_seconds(metrics: str) -> float:
@@ -84,15 +64,7 @@ def main() -> None:
     n = args.frames
     print(f"1080p Big Buck Bunny pair, {n} frames (x264 CRF 16 vs CRF 30)")
     if args.only in (None, "psnr-ssim"):
-        ours_cmd = VQINSPECT + ["score", str(ref), str(dist), "--metrics", "psnr,ssim", "--quiet"]
-        ours = compare(n, ours_cmd, ffmpeg_psnr_ssim(ref, dist), "score --metrics psnr,ssim (whole command)",
-                       "ffmpeg psnr+ssim", args.repeats)
-        startup = best_of(ours_cmd + ["--frames", "0:1"], args.repeats)
-        print(f"  of which fixed start-up (imports, probing, cached kernels, 1 frame): {startup:.2f} s; "
-              f"steady state {(n - 1) / max(ours - startup, 1e-9):.1f} fps")
-        ffdec = best_of(ffmpeg_decode(ref, dist), args.repeats)
-        report("decode both clips only", our_decode_fps(ref, dist), n / ffdec, "ffmpeg decode")
-        print(f"cold JIT compile of psnr,ssim,ms_ssim kernels: {cold_compile_seconds('psnr,ssim,ms_ssim'):.1f} s")
+        psnr_ssim(ref, dist, n, args.repeats)
     if args.only in (None, "vmaf"):
         compare(n, VQINSPECT + ["score", str(ref), str(dist), "--metrics", "vmaf", "--quiet"],
                 ffmpeg_libvmaf(ref, dist), "score --metrics vmaf", "libvmaf n_threads=2", args.repeats)
@@ -104,23 +76,49 @@ def main() -> None:
         memory()
 
 
-def compare(n: int, ours_cmd: list[str], anchor_cmd: list[str], label: str, anchor: str, repeats: int) -> float:
-    """Interleave our command and the anchor's so both see the same machine load."""
-    run_timed(ours_cmd)  # warm the numba cache
-    ours, theirs = [], []
+def psnr_ssim(ref: Path, dist: Path, n: int, repeats: int) -> None:
+    ours_cmd = VQINSPECT + ["score", str(ref), str(dist), "--metrics", "psnr,ssim", "--quiet"]
+    t = interleaved({"ours": ours_cmd, "one frame": ours_cmd + ["--frames", "0:1"],
+                     "floor": [sys.executable, str(FLOOR), str(ref), str(dist)],
+                     "ffmpeg": ffmpeg_psnr_ssim(ref, dist), "ffmpeg decode": ffmpeg_decode(ref, dist)},
+                    repeats)
+    ours, floor, ffmpeg, ffdec = t["ours"], t["floor"], t["ffmpeg"], t["ffmpeg decode"]
+    report("score --metrics psnr,ssim (whole command)", n / ours.wall, n / ffmpeg.wall, "ffmpeg psnr+ssim")
+    print(f"  CPU time: ours {ours.cpu:.2f} core-s, ffmpeg {ffmpeg.cpu:.2f} core-s; fixed start-up "
+          f"(imports, probing, cached kernels, 1 frame) {t['one frame'].wall:.2f} s")
+    report("our floor: the command without metrics", n / floor.wall, n / ffmpeg.wall, "ffmpeg psnr+ssim")
+    report("decode both clips only (whole process)", n / floor.wall, n / ffdec.wall, "ffmpeg decode")
+    print(f"  CPU the metrics add: ours {ours.cpu - floor.cpu:.2f} core-s "
+          f"({(ours.cpu - floor.cpu) / n * 1e3:.1f} ms/frame: numba, kernels), ffmpeg's psnr+ssim "
+          f"filters {ffmpeg.cpu - ffdec.cpu:.2f} core-s ({(ffmpeg.cpu - ffdec.cpu) / n * 1e3:.1f} ms/frame)")
+    print(f"cold JIT compile of psnr,ssim,ms_ssim kernels: {cold_compile_seconds('psnr,ssim,ms_ssim'):.1f} s")
+
+
+def compare(n: int, ours_cmd: list[str], anchor_cmd: list[str], label: str, anchor: str, repeats: int) -> None:
+    t = interleaved({"ours": ours_cmd, "anchor": anchor_cmd}, repeats)
+    report(label, n / t["ours"].wall, n / t["anchor"].wall, anchor)
+    print(f"  CPU time: ours {t['ours'].cpu:.2f} core-s, {anchor} {t['anchor'].cpu:.2f} core-s")
+
+
+def interleaved(commands: dict[str, list[str]], repeats: int) -> dict[str, Timed]:
+    """Each command once to warm up (the numba cache), then ``repeats`` rounds of all of them
+    in turn so that all see the same machine load; the median wall and CPU time of each."""
+    for cmd in commands.values():
+        run_timed(cmd)
+    runs: dict[str, list[Timed]] = {name: [] for name in commands}
     for _ in range(repeats):
-        ours.append(run_timed(ours_cmd)[0])
-        theirs.append(run_timed(anchor_cmd)[0])
-    report(label, n / statistics.median(ours), n / statistics.median(theirs), anchor)
-    return statistics.median(ours)
+        for name, cmd in commands.items():
+            runs[name].append(run_timed(cmd))
+    return {name: Timed(statistics.median(r.wall for r in rs), statistics.median(r.cpu for r in rs),
+                        max(r.rss_kib for r in rs)) for name, rs in runs.items()}
 
 
 def memory() -> None:
     short, long = synthetic_clip(200), synthetic_clip(2000)
     rss = []
     for clip in (short, long):
-        _, kib = run_timed(VQINSPECT + ["score", str(clip), str(clip), "--metrics", "psnr,ssim,ms_ssim", "--quiet"])
-        rss.append(kib / 1024)
+        run = run_timed(VQINSPECT + ["score", str(clip), str(clip), "--metrics", "psnr,ssim,ms_ssim", "--quiet"])
+        rss.append(run.rss_kib / 1024)
     print(f"peak RSS, 200 vs 2000 frames (320x180): {rss[0]:.0f} MiB vs {rss[1]:.0f} MiB "
           f"| ratio {rss[1] / rss[0]:.2f}x (bounded if ~1)")
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -65,8 +65,15 @@ def _encode(frames, path: Path, crf: int, preset: str = "medium") -> None:
     encode_frames(frames, path, "libx264", options={"crf": str(crf), "preset": preset})
 
 
-def run_timed(cmd: list[str], env: dict | None = None) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one subprocess; raises if it fails."""
+@dataclass(frozen=True)
+class Timed:
+    wall: float      # seconds
+    cpu: float       # user + system seconds of all its threads
+    rss_kib: int     # peak resident memory
+
+
+def run_timed(cmd: list[str], env: dict | None = None) -> Timed:
+    """Wall and CPU seconds and peak RSS of one subprocess; raises if it fails."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             env={**os.environ, **(env or {})}, cwd=ROOT)
@@ -76,12 +83,8 @@ def run_timed(cmd: list[str], env: dict | None = None) -> tuple[float, int]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}): {err[-2000:]}")
-    return wall, usage.ru_maxrss
+    return Timed(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
 
-
-def best_of(cmd: list[str], repeats: int = 3, env: dict | None = None) -> float:
-    """Median wall time of ``repeats`` runs (the machines are shared and noisy)."""
-    return statistics.median(run_timed(cmd, env)[0] for _ in range(repeats))
 
 
 def report(label: str, ours_fps: float, anchor_fps: float, anchor: str) -> None:
