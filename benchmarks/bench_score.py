@@ -2,7 +2,7 @@
 
 Prints throughput of both and their ratio in the same run (ratio > 1: we are faster),
 their CPU time, our floor (the same command without metrics: Python, opening and decoding
-both clips) against ffmpeg's job and its decode-only run, the cold numba compile time, and
+both clips) against ffmpeg's job and its decode-only run, plain PyAV decoding, the cold numba compile time, and
 peak memory on a short and a long clip (it must not grow with clip length).
 
     .venv/bin/python benchmarks/bench_score.py [--frames 264] [--repeats 3]
@@ -80,6 +80,7 @@ def psnr_ssim(ref: Path, dist: Path, n: int, repeats: int) -> None:
     ours_cmd = VQINSPECT + ["score", str(ref), str(dist), "--metrics", "psnr,ssim", "--quiet"]
     t = interleaved({"ours": ours_cmd, "one frame": ours_cmd + ["--frames", "0:1"],
                      "floor": [sys.executable, str(FLOOR), str(ref), str(dist)],
+                     "plain": [sys.executable, str(FLOOR), str(ref), str(dist), "--plain"],
                      "ffmpeg": ffmpeg_psnr_ssim(ref, dist), "ffmpeg decode": ffmpeg_decode(ref, dist)},
                     repeats)
     ours, floor, ffmpeg, ffdec = t["ours"], t["floor"], t["ffmpeg"], t["ffmpeg decode"]
@@ -88,6 +89,7 @@ def psnr_ssim(ref: Path, dist: Path, n: int, repeats: int) -> None:
           f"(imports, probing, cached kernels, 1 frame) {t['one frame'].wall:.2f} s")
     report("our floor: the command without metrics", n / floor.wall, n / ffmpeg.wall, "ffmpeg psnr+ssim")
     report("decode both clips only (whole process)", n / floor.wall, n / ffdec.wall, "ffmpeg decode")
+    report("  the same with plain PyAV", n / t["plain"].wall, n / ffdec.wall, "ffmpeg decode")
     print(f"  CPU the metrics add: ours {ours.cpu - floor.cpu:.2f} core-s "
           f"({(ours.cpu - floor.cpu) / n * 1e3:.1f} ms/frame: numba, kernels), ffmpeg's psnr+ssim "
           f"filters {ffmpeg.cpu - ffdec.cpu:.2f} core-s ({(ffmpeg.cpu - ffdec.cpu) / n * 1e3:.1f} ms/frame)")

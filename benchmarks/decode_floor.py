@@ -2,22 +2,24 @@
 
 Starts Python, opens both inputs the way ``score`` does (in parallel threads), decodes the
 pair with the engine's PairDecoder and drops the frames. Whatever ``score`` costs beyond
-this process is its metrics: numba and the kernels.
+this process is its metrics: numba and the kernels. With ``--plain``: PyAV alone decoding
+both files, one thread each, for the cost of our media layer on top of it.
 
-    python benchmarks/decode_floor.py REF DIST
+    python benchmarks/decode_floor.py REF DIST [--plain]
 """
 import sys
+import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.cli import in_background  # noqa: E402
-from app.engine import PairDecoder  # noqa: E402
-from app.media import open_media  # noqa: E402
-from app.pairing import make_pair  # noqa: E402
 
+def floor(ref_path: str, dist_path: str) -> None:
+    from app.cli import in_background
+    from app.engine import PairDecoder
+    from app.media import open_media
+    from app.pairing import make_pair
 
-def main(ref_path: str, dist_path: str) -> None:
     ref, dist = (in_background(open_media, p, name="open") for p in (ref_path, dist_path))
     pair = make_pair(ref.result(), dist.result())
     decoder = PairDecoder.covering(pair)
@@ -31,5 +33,22 @@ def main(ref_path: str, dist_path: str) -> None:
         raise SystemExit(f"decoded {frames} frames of {pair.frames}")
 
 
+def plain(ref_path: str, dist_path: str) -> None:
+    import av
+
+    def decode(path: str) -> None:
+        with av.open(path) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            for _ in container.decode(stream):
+                pass
+
+    threads = [threading.Thread(target=decode, args=(p,)) for p in (ref_path, dist_path)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    (plain if "--plain" in sys.argv[3:] else floor)(*sys.argv[1:3])
