@@ -183,17 +183,25 @@ def _open_workspace(window) -> None:
 
 
 def _open_masks(window) -> None:
-    """The mask mode in its own window, kept (and shut down) by the inspector."""
-    from app.masks import MaskOptions
-    from widgets.mask_window import open_mask_window
+    """The mask mode in its own window, kept (and shut down) by the inspector. The inputs
+    are opened in the background: probing and indexing read the files."""
+    from app.masks import MaskOptions, open_mask_inputs
 
     paths = window.ask.mask_paths()
     if paths is None:
         return
-    try:
-        masks = open_mask_window(*paths, MaskOptions(), parent=window)
-    except InputError as exc:
-        window.show_message(str(exc), error=True)
+    options = MaskOptions()
+    name = Path(paths[0]).name
+    window.show_message(f"Opening the masks {name}…")
+    window.background(lambda: open_mask_inputs(*paths, options),
+                      lambda inputs: _show_masks(window, inputs, options, name),
+                      lambda message: window.show_message(message, error=True))
+
+
+def _show_masks(window, inputs, options, name: str) -> None:
+    from widgets.mask_window import show_mask_window
+
+    if window.closed:
         return
-    window.mask_windows.append(masks)
-    window.show_message(f"Scoring the masks {Path(paths[0]).name} in their own window.")
+    window.mask_windows.append(show_mask_window(inputs, options, parent=window))
+    window.show_message(f"Scoring the masks {name} in their own window.")

@@ -67,7 +67,7 @@ class InspectorWindow(QMainWindow):
         self.mask_windows: list = []
         self.workspace_path: Path | None = None
         self._calls: list[BackgroundCall] = []
-        self._open_generation = 0
+        self.open_generation = 0           # each open bumps it; a step of an older one then gives up
         self._last_request: FrameRequest | None = None
         self._shown_id = 0
         self._hover: tuple[int, int] | None = None
@@ -160,8 +160,8 @@ class InspectorWindow(QMainWindow):
         The pair then shows ``scores`` ((ScoreResult, source), e.g. from a workspace) or
         cached scores instead of scoring, when they fit it; ``then()`` runs once it is open.
         """
-        self._open_generation += 1
-        generation = self._open_generation
+        self.open_generation += 1
+        generation = self.open_generation
         current = (self.session.reference, self.session.distorted)
         options = dict(self.open_options)
 
@@ -186,7 +186,7 @@ class InspectorWindow(QMainWindow):
         return call.start()
 
     def _on_opened(self, generation: int, opened, offset: int, then) -> None:
-        if generation != self._open_generation or self._closed:
+        if generation != self.open_generation or self._closed:
             return
         reference, distorted, candidates = opened
         self.scoring.offer(candidates)
@@ -205,7 +205,7 @@ class InspectorWindow(QMainWindow):
             then()
 
     def _on_open_failed(self, generation: int, message: str) -> None:
-        if generation == self._open_generation:
+        if generation == self.open_generation:
             self.show_message(message, error=True)
 
     def show_message(self, text: str, error: bool = False) -> None:
@@ -338,6 +338,11 @@ class InspectorWindow(QMainWindow):
                 self.open_paths(paths[0], None)
             else:
                 self.open_paths(None, paths[0], self.session.offset)
+
+    @property
+    def closed(self) -> bool:
+        """Shut down: results of background calls that arrive now are dropped."""
+        return self._closed
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Stop playback and every worker thread (idempotent)."""

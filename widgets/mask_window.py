@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QMainW
                                QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
 from app.mask_run import instability, least_stable
-from app.masks import MaskInputs, MaskOptions, open_mask_inputs
+from app.masks import MaskInputs, MaskOptions
 from app.masks_display import HEATMAPS, OverlayStyle, compose, heatmap, map_top, next_worst, plot_groups
 from widgets.mask_workers import MaskFrameWorker, MaskScoringRunner
 from widgets.plots import ScorePlots
@@ -245,6 +245,11 @@ class MaskWindow(QMainWindow):
     def _on_failed(self, message: str) -> None:
         self.status.setText(f"error: {message}")
 
+    @property
+    def shown_frame(self) -> int | None:
+        """The frame on screen; None until the first picture."""
+        return self._shown[0] if self._shown is not None else None
+
     def _on_frame_ready(self, maps, rgb, request_id: int) -> None:
         if request_id != self._request_id:
             return                       # superseded by a later seek
@@ -289,10 +294,9 @@ class MaskWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def open_mask_window(pred: str, gt: str | None = None, source: str | None = None,
-                     options: MaskOptions = MaskOptions(), parent: QWidget | None = None) -> MaskWindow:
-    """Open the inputs (InputError with one line if they cannot be scored) and show the mode."""
-    window = MaskWindow(open_mask_inputs(pred, gt, source, options), options, parent)
+def show_mask_window(inputs: MaskInputs, options: MaskOptions, parent: QWidget | None = None) -> MaskWindow:
+    """The mask mode on opened inputs (``app.masks.open_mask_inputs``), shown."""
+    window = MaskWindow(inputs, options, parent)
     window.resize(1280, 900)
     window.show()
     return window

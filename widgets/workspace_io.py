@@ -65,53 +65,89 @@ def save_workspace(window, path: str) -> BackgroundCall | None:
                              lambda message: window.show_message(f"Workspace not saved: {message}", error=True))
 
 
-def open_workspace(window, path: str) -> Workspace | None:
-    """Load, ask for files that moved, then open the pair and restore the rest once it is open."""
-    try:
-        ws = Workspace.load(path)
-    except InputError as exc:
-        window.show_message(str(exc), error=True)
-        return None
-    notes: list[str] = []
-    if not _relocate(window, ws, notes):
-        return None
-    try:
-        metrics = MetricChoice.from_names(ws.metrics) if ws.metrics else window.metrics
-        options = options_from_plain(ws.open_options)
-    except InputError as exc:
-        window.show_message(f"{ws.path}: {exc}", error=True)
-        return None
-    window.metrics, window.open_options = metrics, options
-    scores = (ws.scores, f"from the workspace {ws.path.name}") if ws.scores_valid() else None
-    window.open_paths(ws.reference.path, ws.distorted.path, ws.offset, scores=scores,
-                      then=lambda: _restore(window, ws, notes))
-    return ws
+def open_workspace(window, path: str) -> None:
+    """Open a workspace in steps that keep the UI thread free: read it and look for its
+    files in the background (identities hash the files, and a sequence has many), ask here
+    for files that moved, check them and read the imported scores in the background, then
+    open the pair and restore the rest once it is open. Opening anything else meanwhile
+    abandons it."""
+    generation = window.open_generation
+
+    def current() -> bool:
+        return window.open_generation == generation
+
+    def failed(message: str) -> None:
+        if current():
+            window.show_message(message, error=True)
+
+    def found(loaded: tuple[Workspace, list[FileRef]]) -> None:
+        if not current():
+            return
+        ws, missing = loaded
+        answers = _ask_for_missing(window, missing)
+        if answers is not None:
+            window.background(lambda: _checked(ws, answers), lambda checked: checked_in(ws, *checked), failed)
+
+    def checked_in(ws: Workspace, notes: list[str], scores_valid: bool, imports: list) -> None:
+        if not current():
+            return
+        try:
+            metrics = MetricChoice.from_names(ws.metrics) if ws.metrics else window.metrics
+            options = options_from_plain(ws.open_options)
+        except InputError as exc:
+            window.show_message(f"{ws.path}: {exc}", error=True)
+            return
+        window.metrics, window.open_options = metrics, options
+        scores = (ws.scores, f"from the workspace {ws.path.name}") if scores_valid else None
+        window.open_paths(ws.reference.path, ws.distorted.path, ws.offset, scores=scores,
+                          then=lambda: _restore(window, ws, notes, imports))
+
+    window.show_message(f"Opening the workspace {Path(path).name}…")
+    window.background(lambda: _loaded(path), found, failed)
 
 
-def _relocate(window, ws: Workspace, notes: list[str]) -> bool:
-    """Ask for each missing file; False (with the message shown) if a video stays missing."""
-    for ref in ws.missing_files():
-        name = Path(ref.path).name
+def _loaded(path: str) -> tuple[Workspace, list[FileRef]]:
+    """The workspace, and the files found neither where they were nor beside it."""
+    ws = Workspace.load(path)
+    return ws, ws.missing_files()
+
+
+def _ask_for_missing(window, missing: list[FileRef]) -> list[tuple[FileRef, str | None]] | None:
+    """The user's answer for each missing file (None: left out); None (with the message
+    shown) if a video stays missing."""
+    answers = []
+    for ref in missing:
         answer = window.ask.locate(ref.role, ref.path)
+        if answer is None and ref.role in ROLES:
+            window.show_message(f"Workspace not opened: the {ref.role} {Path(ref.path).name} was not found.",
+                                error=True)
+            return None
+        answers.append((ref, answer))
+    return answers
+
+
+def _checked(ws: Workspace, answers: list[tuple[FileRef, str | None]]) -> tuple[list[str], bool, list]:
+    """Take the user's answers, check whether the saved scores still fit the files, and read
+    the imported scores: (notes for the user, scores valid, imported scores)."""
+    notes: list[str] = []
+    for ref, answer in answers:
+        name = Path(ref.path).name
         if answer is None:
-            if ref.role in ROLES:
-                window.show_message(f"Workspace not opened: the {ref.role} {name} was not found.", error=True)
-                return False
             ws.imports.remove(ref)
             notes.append(f"imported scores {name} left out (not found)")
-            continue
-        try:
-            same = ws.relocate(ref.role, answer)
-        except InputError as exc:
-            window.show_message(str(exc), error=True)
-            return False
-        if not same:
+        elif not ws.relocate(ref.role, answer):
             notes.append(f"{Path(answer).name} is not the file {name} that was saved"
                          + (": its scores are computed again" if ref.role in ROLES else ""))
-    return True
+    imports = []
+    for ref in ws.imports:
+        try:
+            imports.append(load_scores(ref.path))
+        except InputError as exc:
+            notes.append(str(exc))
+    return notes, ws.scores_valid(), imports
 
 
-def _restore(window, ws: Workspace, notes: list[str]) -> None:
+def _restore(window, ws: Workspace, notes: list[str], imports: list) -> None:
     """Frame, view, bookmarks and imported scores, once the pair is open."""
     s = window.session
     info = s.pair.reference.info
@@ -119,12 +155,6 @@ def _restore(window, ws: Workspace, notes: list[str]) -> None:
     apply_view(ws.view, window.view_settings, window.viewport)
     s.seek(ws.frame)
     s.set_bookmarks(ws.bookmarks)
-    imports = []
-    for ref in ws.imports:
-        try:
-            imports.append(load_scores(ref.path))
-        except InputError as exc:
-            notes.append(str(exc))
     s.set_imports(imports)
     window.workspace_path = ws.path
     scores = "scores reused, not scored again" if window.runner is None else "scoring"

@@ -15,25 +15,27 @@ def test_ctrl_m_opens_the_mask_window_and_closing_the_inspector_stops_it(make_wi
     w.activateWindow()
     qtbot.waitUntil(w.isActiveWindow, timeout=5000)                # shortcuts go to the active window
     qtbot.keyClick(w.view_area.left, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    assert w.mask_windows == [] and "Opening the masks" in w.message.text()   # opened in the background
+    qtbot.waitUntil(lambda: bool(w.mask_windows), timeout=20_000)
     (masks,) = w.mask_windows
     assert masks.isVisible() and masks.parent() is w
     assert masks.inputs.gt is not None and masks.inputs.source is not None
-    with qtbot.waitSignal(masks.frame_displayed, timeout=20_000):
-        pass
+    qtbot.waitUntil(lambda: masks.shown_frame == 0, timeout=20_000)
     assert "Scoring the masks" in w.message.text()
     w.close()
     assert not masks.runner._thread.is_alive() and not masks.frames._thread.is_alive()
     assert not masks.isVisible()
 
 
-def test_masks_that_cannot_be_scored_are_one_status_line(make_window, tmp_path):
+def test_masks_that_cannot_be_scored_are_one_status_line(make_window, qtbot, tmp_path):
     c = mask_clip()
     w = make_window()
     w.ask.mask_paths = lambda: (str(c["pred"]), str(tmp_path / "nothing.mkv"), None)
     w.commands["open_masks"].trigger()
+    qtbot.waitUntil(lambda: w.message.property("error"), timeout=20_000)
     assert w.mask_windows == []
     text = w.message.text()
-    assert w.message.property("error") and "nothing.mkv" in text and "\n" not in text
+    assert "nothing.mkv" in text and "\n" not in text
 
 
 def test_the_dialog_wants_a_prediction_and_returns_the_paths(qtbot):

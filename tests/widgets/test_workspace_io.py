@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from app.score_cache import FileIdentity
 
 
 def _save(w, qtbot, path) -> Path:
@@ -107,10 +110,15 @@ def test_a_moved_video_is_asked_for_and_its_scores_still_reused(make_window, qtb
     w = make_window()
     asked = []
     w.ask.locate = lambda role, path: asked.append((role, path)) or str(moved)
+    hashed_in = []
+    identity_of = FileIdentity.of.__func__
+    monkeypatch.setattr(FileIdentity, "of", classmethod(
+        lambda cls, path: hashed_in.append(threading.current_thread()) or identity_of(cls, path)))
     _open(w, qtbot, saved)
     assert asked == [("distorted", str(dist))]
     assert w.session.distorted.info.path == str(moved)
     assert len(scoring_runs) == runs_before and w.runner is None
+    assert hashed_in and threading.main_thread() not in hashed_in     # files are hashed off the UI thread
 
 
 def test_another_file_given_for_a_missing_one_is_scored_again(make_window, qtbot, tmp_path, pair_paths,
@@ -138,20 +146,21 @@ def test_declining_to_look_for_a_missing_video_opens_nothing(make_window, qtbot,
     w.ask.locate = lambda role, path: None
     w.ask.open_path = lambda title, filter_: str(saved)
     w.commands["open_workspace"].trigger()
-    assert w.message.property("error")
+    qtbot.waitUntil(lambda: w.message.property("error"), timeout=10_000)
     assert w.message.text() == f"Workspace not opened: the distorted {dist.name} was not found."
     assert w.session.pair is None
 
 
 @pytest.mark.parametrize("content, problem", [("{", "is not valid JSON"),
                                               ('{"format": "other"}', "is not a vqinspect workspace")])
-def test_a_damaged_workspace_is_a_readable_message(make_window, tmp_path, content, problem):
+def test_a_damaged_workspace_is_a_readable_message(make_window, qtbot, tmp_path, content, problem):
     bad = tmp_path / "bad.vqws"
     bad.write_text(content)
     w = make_window()
     w.ask.open_path = lambda title, filter_: str(bad)
     w.commands["open_workspace"].trigger()
-    assert w.message.property("error") and str(bad) in w.message.text() and problem in w.message.text()
+    qtbot.waitUntil(lambda: w.message.property("error"), timeout=10_000)
+    assert str(bad) in w.message.text() and problem in w.message.text()
 
 
 def test_nothing_to_save_without_a_pair(make_window):
