@@ -3,23 +3,27 @@ libvmaf, ffmpeg-quality-metrics or an earlier ``vqinspect score`` run, plotted b
 computed ones and named after their source (``vmaf (libvmaf 86da14d: vmaf.json)``)."""
 from __future__ import annotations
 
-from app.errors import InputError
+from pathlib import Path
+
 from app.imports import ImportedScores, load_scores
 from app.report import plot_groups
 
 LISTED_KEYS = 4
 
 
-def import_scores(window, path: str) -> ImportedScores | None:
-    """Read ``path`` and plot its series; a file that cannot be read is one status-bar line."""
-    try:
-        imported = load_scores(path)
-    except InputError as exc:
-        window.show_message(str(exc), error=True)
-        return None
+def import_scores(window, path: str) -> None:
+    """Read ``path`` in the background (a feature log of a feature film runs to tens of MB)
+    and plot its series; a file that cannot be read is one status-bar line."""
+    window.show_message(f"Importing {Path(path).name}…")
+    window.background(lambda: load_scores(path), lambda imported: _plot(window, imported),
+                      lambda message: window.show_message(message, error=True))
+
+
+def _plot(window, imported: ImportedScores) -> None:
+    if window.closed:
+        return
     window.session.add_import(imported)
     window.show_message(describe_import(imported, window.session.pair))
-    return imported
 
 
 def describe_import(imported: ImportedScores, pair=None) -> str:

@@ -11,6 +11,16 @@ import pytest
 from widgets.launch import EXIT_BAD_INPUT, gui_parser, run_gui
 
 
+def _import(w, qtbot, path) -> None:
+    """Import ``path`` through the menu and wait until it is read (in the background)."""
+    before = [id(i) for i in w.session.imports]
+    w.ask.open_path = lambda title, filter_: str(path)
+    w.commands["import_scores"].trigger()
+    assert w.message.text().startswith("Importing")
+    qtbot.waitUntil(lambda: [id(i) for i in w.session.imports] != before or bool(w.message.property("error")),
+                    timeout=10_000)
+
+
 def _label(log) -> str:
     version = json.loads(log.read_text())["version"]
     return f"libvmaf {version}: {log.name}"
@@ -18,8 +28,7 @@ def _label(log) -> str:
 
 def test_imported_series_join_the_plots_with_their_source_in_the_legend(opened, libvmaf_log, qtbot):
     w = opened
-    opened.ask.open_path = lambda title, filter_: str(libvmaf_log)
-    w.commands["import_scores"].trigger()
+    _import(w, qtbot, libvmaf_log)
     label = _label(libvmaf_log)
     assert set(w.plots.plots) == {"psnr", "ssim", "vmaf"}             # vmaf: a plot of its own
     ssim_curve = w.plots.imported_curves[f"ssim ({label})"]
@@ -43,8 +52,7 @@ def test_hovering_shows_the_imported_value_too(opened, libvmaf_log, qtbot):
     from PySide6.QtCore import QPointF
 
     w = opened
-    w.ask.open_path = lambda title, filter_: str(libvmaf_log)
-    w.commands["import_scores"].trigger()
+    _import(w, qtbot, libvmaf_log)
     plot = w.plots.plots["vmaf"]
     value = w.plots.imported_curves[f"vmaf ({_label(libvmaf_log)})"].getData()[1][5]
     qtbot.waitUntil(lambda: plot.vb.viewRange()[1][0] < value < plot.vb.viewRange()[1][1], timeout=5000)
@@ -53,24 +61,23 @@ def test_hovering_shows_the_imported_value_too(opened, libvmaf_log, qtbot):
     assert f"vmaf ({_label(libvmaf_log)}) {value:.4g}" in w.plots.hover_text
 
 
-def test_importing_the_same_file_again_replaces_it(opened, libvmaf_log):
+def test_importing_the_same_file_again_replaces_it(opened, libvmaf_log, qtbot):
     w = opened
-    w.ask.open_path = lambda title, filter_: str(libvmaf_log)
-    w.commands["import_scores"].trigger()
-    w.commands["import_scores"].trigger()
-    assert len(w.session.imports) == 1
+    _import(w, qtbot, libvmaf_log)
+    first = w.session.imports[0]
+    _import(w, qtbot, libvmaf_log)
+    assert len(w.session.imports) == 1 and w.session.imports[0] is not first
     assert sum("vmaf (" in name for name in w.plots.imported_curves) == 1
 
 
 @pytest.mark.parametrize("content, problem", [("{\"frames\": 3}", "is not a libvmaf log"),
                                               ("", "is empty"),
                                               ("frame,psnr_y\n0,abc\n", "is not a number")])
-def test_a_bad_score_file_is_one_readable_line(opened, tmp_path, content, problem):
+def test_a_bad_score_file_is_one_readable_line(opened, qtbot, tmp_path, content, problem):
     w = opened
     bad = tmp_path / "scores.json"
     bad.write_text(content)
-    w.ask.open_path = lambda title, filter_: str(bad)
-    w.commands["import_scores"].trigger()
+    _import(w, qtbot, bad)
     text = w.message.text()
     assert w.message.property("error") and str(bad) in text and "\n" not in text
     assert problem.split()[-1] in text and "Traceback" not in text

@@ -42,6 +42,7 @@ def test_save_then_open_restores_everything_without_scoring(opened, make_window,
     w = opened
     w.ask.open_path = lambda title, filter_: str(libvmaf_log)
     w.commands["import_scores"].trigger()
+    qtbot.waitUntil(lambda: len(w.session.imports) == 1, timeout=10_000)
     with qtbot.waitSignal(w.frame_displayed, check_params_cb=lambda f: f == 3, timeout=10_000):
         w.session.seek(3)
     w.ask.note = lambda frame: "halo"
