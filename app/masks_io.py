@@ -30,6 +30,9 @@ GRAY_TOLERANCE = 0.02     # RGB channels (or chroma) may stray this far (share o
 EXTREME_TOLERANCE = 0.04  # "at black or white" for a matte, as a share of the range
 MIN_EXTREME_SHARE = 0.5   # a matte has at least this share of its pixels at black or white
 MAX_LABEL_IDS = 32        # gray masks with at most this many small values are label maps
+VOID_LABEL = 255
+"""In 8-bit label maps: "void" (DAVIS, VOC). Read as background, as the DAVIS 2017 toolkit
+reads its ground truths, so that J and F match its numbers and void is never an object."""
 
 
 class NotAMask(InputError):
@@ -44,7 +47,8 @@ class MaskFormat:
     picture stored as RGB; its green channel is read). ``black`` and ``white`` are the code
     values of 0 and 1 (16 and 235 for limited-range 8-bit video). ``kind``: binary
     (foreground where value >= half way from black to white), alpha (linear in between,
-    clipped) or labels (the values are object ids, 0 is background).
+    clipped) or labels (the values are object ids, 0 is background; in 8-bit label maps
+    VOID_LABEL is background too).
     """
 
     channel: str
@@ -59,8 +63,11 @@ class MaskFormat:
         return -(-(self.black + self.white) // 2)
 
     def to_labels(self, plane: np.ndarray) -> np.ndarray:
-        """The label map of a plane: ids as they are for labels, else 0/1 (uint8) at half range."""
+        """The label map of a plane: ids as they are for labels (void as 0), else 0/1 (uint8)
+        at half range."""
         if self.kind == "labels":
+            if plane.dtype == np.uint8:
+                return np.where(plane == VOID_LABEL, np.uint8(0), plane)
             return np.ascontiguousarray(plane)
         return (plane >= self.threshold).view(np.uint8)
 
@@ -207,7 +214,8 @@ def detect_kind(planes: list[np.ndarray], channel: str, black: int, white: int) 
         return "binary", black, white
     if black == 0 and set(values.tolist()) <= {0, 1}:
         return "binary", 0, 1
-    if black == 0 and values.size <= MAX_LABEL_IDS and int(values.max()) <= min(255, white // 8):
+    ids = values[values != VOID_LABEL] if white == 255 else values   # 8-bit: void may be there
+    if black == 0 and ids.size <= MAX_LABEL_IDS and int(ids.max()) <= min(255, white // 8):
         return "labels", black, white
     tolerance = EXTREME_TOLERANCE * (white - black)
     extreme = np.mean([np.mean((p <= black + tolerance) | (p >= white - tolerance)) for p in planes])

@@ -152,6 +152,32 @@ def test_label_maps_are_scored_per_id_and_overall(clip):
     assert result.clip["j"]["mean"] == pytest.approx((1.0 + result.clip["j_id2"]["mean"]) / 2)
 
 
+def test_void_in_the_ground_truth_is_background_as_in_the_davis_toolkit(clip, tmp_path):
+    """A void band (255) in the ground truth: no id 255, and J is the IoU with void counted
+    as background (davis2017-evaluation sets void to 0 before it separates the objects)."""
+    from app.masks_io import VOID_LABEL
+    from tests.mask_clips import write_palette_png
+
+    (tmp_path / "gt").mkdir()
+    gt = clip.gt_labels.copy()
+    columns = np.nonzero((gt > 0).any(axis=(0, 1)))[0]
+    middle = int(columns.mean())
+    gt[:, :, middle - 6:middle + 6] = VOID_LABEL      # a band across the objects' paths
+    for t, lab in enumerate(gt):
+        write_palette_png(tmp_path / "gt" / f"{t:04d}.png", lab)
+    result = score_masks(open_mask_inputs(str(clip["pred_labels"]), str(tmp_path / "gt" / "%04d.png")),
+                         MaskOptions(flow=None))
+    assert result.ids == [1, 2]
+    truth = np.where(gt == VOID_LABEL, 0, gt)
+    for k in (1, 2):
+        naive = []
+        for p, g in zip(clip.pred_labels == k, truth == k):
+            union = np.logical_or(p, g).sum()
+            naive.append(np.logical_and(p, g).sum() / union if union else 1.0)
+        assert np.allclose(result.table.column(f"j_id{k}"), naive)
+    assert result.table.column("j").min() < 0.95             # the band cut the ground truth's objects
+
+
 def test_mattes_get_the_matting_measures(clip):
     inputs = open_mask_inputs(str(clip["pred_alpha"]), str(clip["gt_alpha"]), str(clip["source"]))
     assert inputs.matting and inputs.pred.format.kind == "alpha"

@@ -132,6 +132,26 @@ def test_small_gray_ids_are_label_maps(tmp_path):
     assert np.array_equal(src.format.to_labels(_read_all(src)[0]), masks[0])
 
 
+def test_the_void_label_reads_as_background(tmp_path):
+    """DAVIS-style void (255) in a palette label map and in a gray one: never an object id."""
+    from app.masks_io import VOID_LABEL
+    from tests.mask_clips import write_palette_png
+
+    c = mask_clip()
+    with_void = [lab.copy() for lab in c.gt_labels[:3]]
+    for lab in with_void:
+        lab[:, :4] = VOID_LABEL                                   # a void band down the left edge
+    (tmp_path / "pal").mkdir()
+    for t, lab in enumerate(with_void):
+        write_palette_png(tmp_path / "pal" / f"{t:04d}.png", lab)
+    gray = open_mask(_write_seq(tmp_path / "gray", with_void))
+    palette = open_mask(str(tmp_path / "pal" / "%04d.png"))
+    for src in (palette, gray):
+        assert src.format.kind == "labels"
+        for plane, lab in zip(_read_all(src), with_void):
+            assert np.array_equal(src.format.to_labels(plane), np.where(lab == VOID_LABEL, 0, lab))
+
+
 def test_mask_videos_full_and_limited_range(tmp_path):
     c = mask_clip()
     video = open_mask(c["pred_video"])
