@@ -5,7 +5,8 @@ built once per clip, on the native-depth planes, so 8-, 10-, 12- and 16-bit clip
 shown with their own black/white points. Chroma is
 upsampled by repetition (each chroma sample covers its 2x2 or 2x1 block), which keeps
 what the pixel inspector reports and what is drawn the same samples. Values are shown as
-coded (no transfer-function conversion): an HDR clip looks flat, as on an SDR monitor.
+coded, except PQ (HDR10) clips, which are tone-mapped for an SDR screen (``app.hdr``)
+unless ``ColorSpec.hdr_preview`` is off; then they look flat, as on an SDR monitor.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from functools import lru_cache
 
 import numpy as np
 from numba import njit
+
+from app import hdr
 
 # Kr, Kb of each luma/chroma matrix (ITU-R BT.601/709/2020, SMPTE 240M, FCC)
 MATRICES = {"bt601": (0.299, 0.114), "bt709": (0.2126, 0.0722), "bt2020": (0.2627, 0.0593),
@@ -35,11 +38,21 @@ class ColorSpec:
     bit_depth: int
     gray: bool = False
     note: str = ""
+    transfer: str = "sdr"          # "pq" for SMPTE ST 2084 (HDR10)
+    primaries: str = "bt709"       # a key of app.hdr.PRIMARIES (what a PQ preview converts from)
+    hdr_preview: bool = True       # tone-map PQ for an SDR screen
+
+    @property
+    def tone_mapped(self) -> bool:
+        return self.transfer == "pq" and self.hdr_preview and not self.gray
 
     @property
     def label(self) -> str:
-        return (f"{_MATRIX_NAMES[self.matrix]} {'full' if self.full_range else 'limited'} range, "
+        text = (f"{_MATRIX_NAMES[self.matrix]} {'full' if self.full_range else 'limited'} range, "
                 f"{self.bit_depth}-bit")
+        if self.transfer == "pq":
+            text += ", PQ (HDR10)"
+        return text
 
 
 def color_spec(info, layout) -> ColorSpec:
@@ -58,7 +71,10 @@ def color_spec(info, layout) -> ColorSpec:
     full = info.color_range == "pc"
     if info.color_range not in ("pc", "tv") and not layout.converted:
         notes.append(f"range {info.color_range}: assumed limited")
-    return ColorSpec(matrix, full, layout.bit_depth, layout.subsampling == "gray", "; ".join(notes))
+    transfer = "pq" if info.color_transfer == "smpte2084" else "sdr"
+    primaries = "bt2020" if info.color_primaries == "bt2020" else "bt709"
+    return ColorSpec(matrix, full, layout.bit_depth, layout.subsampling == "gray", "; ".join(notes),
+                     transfer, primaries)
 
 
 def _coefficients(spec: ColorSpec) -> tuple[np.ndarray, np.ndarray]:
@@ -83,6 +99,21 @@ def _coefficients(spec: ColorSpec) -> tuple[np.ndarray, np.ndarray]:
 FIXED_BITS = 16   # fixed-point fraction of the lookup tables
 
 
+def _contributions(spec: ColorSpec) -> tuple[np.ndarray, ...]:
+    """Per-code-value contributions to R', G', B' on the 0..255 scale (float64):
+    Y, V->R, U->G, V->G, U->B."""
+    matrix, offset = _coefficients(spec)
+    codes = np.arange(1 << spec.bit_depth, dtype=np.float64)
+    return tuple((codes - offset[col]) * float(matrix[row, col])
+                 for row, col in ((0, 0), (0, 2), (1, 1), (1, 2), (2, 1)))
+
+
+@lru_cache(maxsize=16)
+def _hdr_tables(spec: ColorSpec) -> tuple[np.ndarray, ...]:
+    """``_contributions`` on the 0..1 scale (float32), for the PQ preview."""
+    return tuple((t / 255.0).astype(np.float32) for t in _contributions(spec))
+
+
 @lru_cache(maxsize=16)
 def _tables(spec: ColorSpec) -> tuple[np.ndarray, ...]:
     """Per-code-value contributions to R, G, B in 16.16 fixed point: Y, V->R, U->G, V->G, U->B.
@@ -90,15 +121,9 @@ def _tables(spec: ColorSpec) -> tuple[np.ndarray, ...]:
     With them a pixel costs five lookups and four adds; the tables (2^depth entries
     each) are built once per colour spec.
     """
-    matrix, offset = _coefficients(spec)
-    codes = np.arange(1 << spec.bit_depth, dtype=np.float64)
     one = float(1 << FIXED_BITS)
-
-    def table(row: int, col: int) -> np.ndarray:
-        return np.round((codes - offset[col]) * float(matrix[row, col]) * one).astype(np.int32)
-
-    luma = table(0, 0) + np.int32(1 << (FIXED_BITS - 1))       # rounding folded into Y
-    return luma, table(0, 2), table(1, 1), table(1, 2), table(2, 1)
+    luma, *chroma = (np.round(t * one).astype(np.int32) for t in _contributions(spec))
+    return (luma + np.int32(1 << (FIXED_BITS - 1)), *chroma)   # rounding folded into Y
 
 
 @njit(**_JIT)
@@ -175,6 +200,11 @@ def to_rgb(planes: tuple, spec: ColorSpec) -> np.ndarray:
         _gray_to_rgb(y, np.float32(scale), np.float32(off), out)
         return out
     sx, sy = chroma_shift(y, planes[1])
+    if spec.tone_mapped:
+        gamut = hdr.gamut_matrix(spec.primaries).astype(np.float32)
+        hdr.pq_to_sdr(y, planes[1], planes[2], sx, sy, *_hdr_tables(spec), *hdr.tables(), gamut,
+                      hdr.white_scale(), out)
+        return out
     _yuv_to_rgb(y, planes[1], planes[2], sx, sy, *_tables(spec), out)
     return out
 
@@ -219,6 +249,7 @@ def warm_up() -> None:
         depth = 8 if dtype is np.uint8 else 10
         spec = ColorSpec("bt709", False, depth)
         rgb = to_rgb((y, c, c), spec)
+        to_rgb((y, c, c), ColorSpec("bt2020", False, depth, transfer="pq", primaries="bt2020"))
         to_rgb((y,), ColorSpec("bt709", False, depth, gray=True))
         difference((y, c, c), (y, c, c), rgb, rgb, 1.0, "luma", depth)
     difference((y,), (y,), rgb, rgb, 1.0, "rgb", 10)

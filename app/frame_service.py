@@ -52,6 +52,7 @@ class FrameRequest:
     diff: DiffSpec | None = None
     heatmap: MapSpec | None = None
     prefetch: int = 0             # frames after this one to decode ahead while idle
+    hdr_preview: bool = True      # tone-map PQ clips (see app.hdr)
     id: int = 0                   # assigned by FrameService.submit
 
     @property
@@ -242,7 +243,7 @@ class FrameService:
         """Both clips' planes and pictures (see ``_on_both``)."""
         pair = request.pair
         ref_reader, dist_reader = self._readers_for(pair)
-        ref_spec, dist_spec = display_specs(pair)
+        ref_spec, dist_spec = display_specs(pair, request.hdr_preview)
         (ref, ref_rgb), (dist, dist_rgb) = self._on_both(
             lambda: self._picture("ref", ref_reader, request.frame, (pair.reference,), ref_spec),
             lambda: self._picture("dist", dist_reader, request.dist_frame, (pair.distorted, pair.conform),
@@ -306,7 +307,7 @@ class FrameService:
         """(planes, display RGB) of frame ``index``; RGB is kept for recently shown frames."""
         planes = reader.frame(index)
         cache = self._rgb[side]
-        key = (*source_key, index)
+        key = (*source_key, index, spec)
         rgb = cache.get(key)
         if rgb is None:
             rgb = display.to_rgb(planes, spec)
@@ -320,14 +321,14 @@ class FrameService:
         self._readers, self._readers_key = None, None
 
 
-def display_specs(pair: ClipPair) -> tuple[display.ColorSpec, display.ColorSpec]:
+def display_specs(pair: ClipPair, hdr_preview: bool = True) -> tuple[display.ColorSpec, display.ColorSpec]:
     """Display conversions of both clips; the distorted one at its conformed bit depth."""
     ref = display.color_spec(pair.reference.info, pair.reference.layout)
     layout = pair.conform.layout if pair.conform is not None else pair.distorted.layout
     dist = display.color_spec(pair.distorted.info, layout)
     if pair.conform is not None:
         dist = replace(dist, bit_depth=layout.bit_depth, gray=layout.subsampling == "gray")
-    return ref, dist
+    return replace(ref, hdr_preview=hdr_preview), replace(dist, hdr_preview=hdr_preview)
 
 
 def _remember(cache: OrderedDict, key, value, limit: int) -> None:

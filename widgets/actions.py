@@ -65,6 +65,10 @@ def install(window) -> None:
     add(view, "zoom_out", "Zoom Out", lambda: vp.zoom_at(0.8, *_centre(vp)), "-")
     view.addAction(window.toolbar.fit_action)
     view.addAction(window.toolbar.actual_action)
+    hdr = add(view, "hdr_preview", "Tone-Map HDR (PQ) for This Screen",
+              lambda: _set_hdr_preview(window, hdr.isChecked()), "Ctrl+H")
+    hdr.setCheckable(True)
+    hdr.setChecked(window.view_settings.hdr_preview)
     view.addSeparator()
     for dock in (window.pixel_dock, window.scores_dock, window.files_dock, window.bookmarks_dock):
         view.addAction(dock.toggleViewAction())
@@ -87,6 +91,14 @@ def install(window) -> None:
 
     scoring = bar.addMenu("&Scoring")
     add(scoring, "cancel", "Cancel Scoring", window.cancel_scoring, "Ctrl+.")
+
+
+def _set_hdr_preview(window, on: bool) -> None:
+    from app.hdr import PEAK_NITS
+
+    window.view_settings.set_hdr_preview(on)
+    window.show_message(f"HDR (PQ) pictures tone-mapped for this screen (Hable, {PEAK_NITS:.0f} nits to white)."
+                        if on else "HDR (PQ) pictures shown as coded.")
 
 
 def _centre(viewport) -> tuple[float, float]:

@@ -255,6 +255,8 @@ class InspectorWindow(QMainWindow):
             s = self.view_settings
             if last is None or last.diff != s.diff_spec() or last.heatmap != s.map_spec():
                 self.request_frame()
+        if name == "hdr_preview":
+            self.request_frame()
         if name == "colormap":
             settings_store.remember_colormap(self.store, self.view_settings.colormap)
 
@@ -276,8 +278,10 @@ class InspectorWindow(QMainWindow):
         s = self.session
         if s.pair is None or self._closed:
             return
-        request = FrameRequest(s.pair, s.frame, self.view_settings.diff_spec(), self.view_settings.map_spec(),
-                               prefetch=PREFETCH_PLAYING if self.player.playing else PREFETCH_IDLE)
+        v = self.view_settings
+        request = FrameRequest(s.pair, s.frame, v.diff_spec(), v.map_spec(),
+                               prefetch=PREFETCH_PLAYING if self.player.playing else PREFETCH_IDLE,
+                               hdr_preview=v.hdr_preview)
         self._last_request = self.bridge.submit(request)
 
     def _on_frame_ready(self, images) -> None:

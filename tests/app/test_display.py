@@ -116,8 +116,9 @@ def test_real_frames_agree_with_swscale(pix_fmt):
     assert diff.mean() < 2.0 and np.percentile(diff, 95) <= 8
 
 
-def _info(matrix="unknown", rng="unknown", height=1080):
-    return SimpleNamespace(color_matrix=matrix, color_range=rng, height=height, fps=Fraction(25))
+def _info(matrix="unknown", rng="unknown", height=1080, transfer="unknown", primaries="unknown"):
+    return SimpleNamespace(color_matrix=matrix, color_range=rng, height=height, fps=Fraction(25),
+                           color_transfer=transfer, color_primaries=primaries)
 
 
 def test_color_spec_from_tags_and_guesses():
@@ -130,6 +131,8 @@ def test_color_spec_from_tags_and_guesses():
     rgb = PlanarLayout("rgb24", "yuv444p", 8, "444", "rgb24 converted to YUV 4:4:4 (BT.709) for scoring")
     assert display.color_spec(_info(height=480), rgb).matrix == "bt709"
     assert display.color_spec(_info("bt709", "tv"), yuv).label == "BT.709 limited range, 10-bit"
+    hlg = display.color_spec(_info("bt2020nc", "tv", transfer="arib-std-b67", primaries="bt2020"), yuv)
+    assert (hlg.transfer, hlg.tone_mapped) == ("sdr", False)          # HLG is made to be watched as coded
 
 
 def test_difference_luma_and_rgb():

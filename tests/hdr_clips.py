@@ -1,0 +1,48 @@
+"""HDR10 test material: a footage frame graded to PQ / BT.2020, as planes and as a real
+HEVC Main 10 encode whose bitstream carries the tags (x265's VUI)."""
+from __future__ import annotations
+
+import av
+import numpy as np
+
+from app.encode import encode_frames
+from app.footage import footage_path
+from tests.clips import CLIP_DIR
+
+H, W = 180, 320
+
+
+def _pq_inverse_eotf(nits: np.ndarray) -> np.ndarray:
+    m1, m2 = 2610 / 16384, 2523 / 4096 * 128
+    c1, c2, c3 = 3424 / 4096, 2413 / 4096 * 32, 2392 / 4096 * 32
+    y = np.clip(nits / 10000.0, 0.0, 1.0) ** m1
+    return ((c1 + c2 * y) / (1 + c3 * y)) ** m2
+
+
+def graded_frame() -> tuple[np.ndarray, ...]:
+    """A footage frame graded to HDR10: BT.1886 light at 203 nits diffuse white, boosted
+    from left to right up to 20x (highlights to about 4000 nits), BT.2020 primaries, PQ,
+    Y'CbCr BT.2020 10-bit limited range, 4:4:4 (so chroma needs no interpolation)."""
+    with av.open(str(footage_path())) as src:
+        rgb = next(src.decode(video=0)).to_ndarray(format="rgb24", width=W, height=H)
+    light = (rgb / 255.0) ** 2.4 * 203.0 * np.linspace(1.0, 20.0, W)[None, :, None]
+    to_2020 = np.array([[0.6274, 0.3293, 0.0433], [0.0691, 0.9195, 0.0114], [0.0164, 0.0880, 0.8956]])
+    r, g, b = np.moveaxis(_pq_inverse_eotf(light @ to_2020.T), -1, 0)
+    kr, kb = 0.2627, 0.0593
+    y = kr * r + (1 - kr - kb) * g + kb * b
+    cb, cr = (b - y) / (2 * (1 - kb)), (r - y) / (2 * (1 - kr))
+    return tuple(np.round(p).astype(np.uint16) for p in (64 + 876 * y, 512 + 896 * cb, 512 + 896 * cr))
+
+
+def hdr10_clip(frames: int = 3):
+    """A cached HEVC 4:2:0 10-bit clip of ``graded_frame`` tagged BT.2020 / PQ / limited."""
+    path = CLIP_DIR / f"hdr10_pq_{W}x{H}_{frames}.mkv"
+    if path.exists():
+        return path
+    frame = av.VideoFrame(W, H, "yuv444p10le")
+    for plane, values in zip(frame.planes, graded_frame()):
+        rows = np.frombuffer(plane, np.uint16).reshape(H, plane.line_size // 2)
+        rows[:, :W] = values
+    vui = "colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc:range=limited"
+    return encode_frames([frame] * frames, path, "libx265", "yuv420p10le",
+                         options={"x265-params": f"log-level=error:{vui}"})
