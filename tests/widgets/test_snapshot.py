@@ -125,3 +125,17 @@ def test_gui_opens_the_pair_and_returns_when_closed(pair_paths, qapp, monkeypatc
     QTimer.singleShot(50, close_when_scored)
     assert run_gui([*pair_paths, "--offset", "0", "--metrics", "psnr"]) == 0
     assert seen == {"offset": 0, "metrics": ["psnr_y", "psnr_u", "psnr_v", "psnr_avg"]}
+
+
+def test_snapshot_of_hdr10_is_tone_mapped_unless_asked_for_coded_values(tmp_path):
+    from tests.hdr_clips import hdr10_clip
+
+    clip = str(hdr10_clip())
+    shots = {}
+    for name, extra in (("mapped", []), ("coded", ["--hdr-coded"])):
+        out = tmp_path / f"{name}.png"
+        assert snapshot_main([clip, clip, "--view", "ab", "--out", str(out), "--size", "900x600",
+                              "--metrics", "psnr", "--no-scores", "--view-only", *extra]) == 0
+        shots[name] = _load(out)[:-40].astype(int)                # without the caption
+    chroma = {name: float(np.mean(s.max(axis=2) - s.min(axis=2))) for name, s in shots.items()}
+    assert chroma["mapped"] > chroma["coded"] + 10      # BT.2020 codes shown as BT.709 look washed out
