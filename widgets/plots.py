@@ -197,7 +197,8 @@ class ScorePlots(pg.GraphicsLayoutWidget):
 
     def _lift_for_legend(self) -> None:
         """Raise the top of each legend plot's automatic Y range by LEGEND_HEADROOM of the
-        data's span with an invisible point, so that the legend sits above the curves."""
+        data's span with an invisible point, so that the legend sits above the curves. Flat
+        curves (identical clips: PSNR at its cap) get a span of 1 % of their value, centred."""
         for name, point in self.headroom.items():
             curves = [self.curves[key] for key in self.plot_keys.get(name, ())]
             curves += [self.imported_curves[label] for label, _, _ in self._imported_in.get(name, [])]
@@ -208,7 +209,12 @@ class ScorePlots(pg.GraphicsLayoutWidget):
                 point.setData([], [])
                 continue
             lo, hi = float(values.min()), float(values.max())
-            point.setData([self.frame_range[0]], [hi + LEGEND_HEADROOM * max(hi - lo, 1e-6)])
+            span, below = hi - lo, lo
+            if span <= 1e-9 * max(abs(hi), 1.0):
+                span = 0.01 * max(abs(hi), 1.0)
+                below = lo - span / 2
+            x = self.frame_range[0]
+            point.setData([x, x], [below, hi + LEGEND_HEADROOM * span])
 
     def set_playhead(self, frame: int) -> None:
         for line in self.playheads:

@@ -249,3 +249,18 @@ def test_a_plot_with_a_legend_keeps_its_curves_below_it(opened, qtbot):
     qtbot.waitUntil(lambda: plot.vb.viewRange()[1][1] > np.nanmax(values), timeout=5000)
     top = plot.vb.mapViewToScene(QPointF(0, float(np.nanmax(values)))).y()
     assert legend.sceneBoundingRect().bottom() <= top + 1         # above the highest curve
+
+
+def test_flat_curves_sit_inside_their_plot(make_window, qtbot, pair_paths):
+    """A clip against itself: every psnr key is at the 60 dB cap, a flat line that stays
+    inside the plot, below the legend."""
+    w = make_window()
+    with qtbot.waitSignal(w.scoring_finished, timeout=60_000):
+        w.open_paths(pair_paths[0], pair_paths[0])
+    assert np.all(w.session.table.column("psnr_y") == 60.0)
+    plot, legend = w.plots.plots["psnr"], w.plots.legends["psnr"]
+    qtbot.waitUntil(lambda: plot.vb.viewRange()[1][0] < 60.0 < plot.vb.viewRange()[1][1], timeout=5000)
+    low, high = plot.vb.viewRange()[1]
+    assert 0.2 < (60.0 - low) / (high - low) < 0.6 and high - low < 5
+    line = plot.vb.mapViewToScene(QPointF(0, 60.0)).y()
+    assert legend.sceneBoundingRect().bottom() <= line + 1
