@@ -1,7 +1,7 @@
 """PQ (HDR10) pictures previewed on an SDR screen, the way ffmpeg's usual chain does it.
 
 The chain is ``zscale=t=linear:npl=100`` (the PQ EOTF, 100 nits as 1.0), ``zscale=p=bt709``
-(BT.2020 to BT.709 primaries in linear light), ``tonemap=hable:desat=0:peak=10`` (Hable's
+(BT.2020 to BT.709 primaries in linear light), ``tonemap=hable:desat=0`` (Hable's
 curve on the brightest component, so 1000 nits become white and hues are kept), and
 ``zscale=t=bt709`` (what zimg does there for display light: the inverse of BT.1886's
 gamma 2.4). The tests match it to one code value against imageio-ffmpeg's ffmpeg. One

@@ -15,7 +15,7 @@ from tests.oracle import ffmpeg_exe
 ORACLE_CHAIN = ("zscale=tin=smpte2084:min=bt2020nc:pin=bt2020:rin=tv:t=linear:m=gbr:p=bt2020:r=full:npl=100,"
                 "format=gbrpf32le,"
                 "zscale=tin=linear:pin=bt2020:min=gbr:rin=full:t=linear:p=bt709:m=gbr:r=full,"
-                "tonemap=tonemap=hable:desat=0:peak=10,"
+                "tonemap=tonemap=hable:desat=0,"               # its default peak: 1000 nits
                 "zscale=tin=linear:pin=bt709:min=gbr:rin=full:t=bt709:p=bt709:m=gbr:r=full,format=gbrp")
 PQ_SPEC = ColorSpec("bt2020", False, 10, transfer="pq", primaries="bt2020")
 
