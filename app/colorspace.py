@@ -1,5 +1,8 @@
-"""Names for FFmpeg's colour metadata codes (AVColorSpace, AVColorPrimaries, ...)."""
+"""Names for FFmpeg's colour metadata codes (AVColorSpace, AVColorPrimaries, ...), and the
+HDR10 light level a frame's side data carries."""
 from __future__ import annotations
+
+import struct
 
 MATRIX = {0: "rgb", 1: "bt709", 2: "unknown", 4: "fcc", 5: "bt470bg", 6: "smpte170m",
           7: "smpte240m", 8: "ycgco", 9: "bt2020nc", 10: "bt2020c", 11: "smpte2085",
@@ -19,3 +22,24 @@ def name(table: dict[int, str], code: int | None) -> str:
     if code is None:
         return "unknown"
     return table.get(int(code), "unknown")
+
+
+def peak_luminance(frame) -> float | None:
+    """The HDR10 peak in nits of a decoded frame's side data, as ffmpeg's tonemap filter
+    reads it: MaxCLL, else the mastering display's maximum luminance; None without either.
+
+    AVContentLightMetadata is two unsigned ints (MaxCLL, MaxFALL); AVMasteringDisplayMetadata
+    is ten AVRationals (primaries, white point, min and max luminance), then has_primaries
+    and has_luminance.
+    """
+    found = {sd.type.name: bytes(sd) for sd in frame.side_data}
+    light = found.get("CONTENT_LIGHT_LEVEL", b"")
+    if len(light) >= 8 and struct.unpack_from("<I", light)[0] > 0:
+        return float(struct.unpack_from("<I", light)[0])
+    mastering = found.get("MASTERING_DISPLAY_METADATA", b"")
+    if len(mastering) >= 88:
+        num, den = struct.unpack_from("<ii", mastering, 72)
+        has_luminance = struct.unpack_from("<i", mastering, 84)[0]
+        if has_luminance and num > 0 and den > 0:
+            return num / den
+    return None

@@ -203,6 +203,7 @@ def _probe(path, container, stream, first, layout, index: FrameIndex, truncated:
         color_transfer=colorspace.name(colorspace.TRANSFER, first.color_trc),
         bitrate=int(bitrate) if bitrate else None, duration=duration, start_time=start,
         variable_frame_rate=vfr, conversion=layout.converted, truncated=truncated,
+        peak_luminance=colorspace.peak_luminance(first),
     )
 
 

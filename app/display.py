@@ -41,6 +41,7 @@ class ColorSpec:
     transfer: str = "sdr"          # "pq" for SMPTE ST 2084 (HDR10)
     primaries: str = "bt709"       # a key of app.hdr.PRIMARIES (what a PQ preview converts from)
     hdr_preview: bool = True       # tone-map PQ for an SDR screen
+    peak_nits: float = hdr.PEAK_NITS   # what the preview maps to white
 
     @property
     def tone_mapped(self) -> bool:
@@ -51,7 +52,7 @@ class ColorSpec:
         text = (f"{_MATRIX_NAMES[self.matrix]} {'full' if self.full_range else 'limited'} range, "
                 f"{self.bit_depth}-bit")
         if self.transfer == "pq":
-            text += ", PQ (HDR10)"
+            text += f", PQ (HDR10), peak {self.peak_nits:.0f} nits"
         return text
 
 
@@ -73,8 +74,9 @@ def color_spec(info, layout) -> ColorSpec:
         notes.append(f"range {info.color_range}: assumed limited")
     transfer = "pq" if info.color_transfer == "smpte2084" else "sdr"
     primaries = "bt2020" if info.color_primaries == "bt2020" else "bt709"
+    peak = info.peak_luminance or hdr.PEAK_NITS
     return ColorSpec(matrix, full, layout.bit_depth, layout.subsampling == "gray", "; ".join(notes),
-                     transfer, primaries)
+                     transfer, primaries, peak_nits=peak)
 
 
 def _coefficients(spec: ColorSpec) -> tuple[np.ndarray, np.ndarray]:
@@ -203,7 +205,7 @@ def to_rgb(planes: tuple, spec: ColorSpec) -> np.ndarray:
     if spec.tone_mapped:
         gamut = hdr.gamut_matrix(spec.primaries).astype(np.float32)
         hdr.pq_to_sdr(y, planes[1], planes[2], sx, sy, *_hdr_tables(spec), *hdr.tables(), gamut,
-                      hdr.white_scale(), out)
+                      hdr.white_scale(spec.peak_nits), out)
         return out
     _yuv_to_rgb(y, planes[1], planes[2], sx, sy, *_tables(spec), out)
     return out

@@ -19,7 +19,13 @@ import numpy as np
 from numba import njit
 
 PEAK_NITS = 1000.0
-"""Mapped to white (ffmpeg's tonemap default for a linear frame without light-level data)."""
+"""Mapped to white when the stream has no HDR10 light level: ffmpeg's tonemap default.
+
+With one (MaxCLL, else the mastering display's peak) that level goes to white, which is
+what ffmpeg's tonemap does with the level it is given. Its usual chain never gives it one:
+since FFmpeg 7 zscale drops light-level side data when it changes the transfer, so that
+chain maps 1000 nits to white whatever the stream says. A 4000-nit master keeps its
+highlights here."""
 REFERENCE_WHITE_NITS = 100.0
 """Linear 1.0 (zscale's npl=100)."""
 LUT_SIZE = 1 << 16

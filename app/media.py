@@ -41,6 +41,7 @@ class ClipInfo:
     variable_frame_rate: bool = False
     conversion: str = ""      # how non-planar pixels were converted for scoring
     truncated: str = ""       # why fewer frames than the header promised, if so
+    peak_luminance: float | None = None   # nits: HDR10 MaxCLL, else the mastering display's peak
 
     def as_dict(self) -> dict:
         d = asdict(self)

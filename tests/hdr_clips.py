@@ -2,6 +2,8 @@
 HEVC Main 10 encode whose bitstream carries the tags (x265's VUI)."""
 from __future__ import annotations
 
+import hashlib
+
 import av
 import numpy as np
 
@@ -34,15 +36,21 @@ def graded_frame() -> tuple[np.ndarray, ...]:
     return tuple(np.round(p).astype(np.uint16) for p in (64 + 876 * y, 512 + 896 * cb, 512 + 896 * cr))
 
 
-def hdr10_clip(frames: int = 3):
-    """A cached HEVC 4:2:0 10-bit clip of ``graded_frame`` tagged BT.2020 / PQ / limited."""
-    path = CLIP_DIR / f"hdr10_pq_{W}x{H}_{frames}.mkv"
+MASTERING_4000 = "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(40000000,50)"
+"""x265's master-display for a P3 display of 4000 nits (luminance in 0.0001 cd/m2)."""
+
+
+def hdr10_clip(frames: int = 3, light: str = ""):
+    """A cached HEVC 4:2:0 10-bit clip of ``graded_frame`` tagged BT.2020 / PQ / limited;
+    ``light``: x265 options for HDR10 static metadata (master-display, max-cll)."""
+    suffix = "_" + hashlib.sha1(light.encode()).hexdigest()[:8] if light else ""
+    path = CLIP_DIR / f"hdr10_pq_{W}x{H}_{frames}{suffix}.mkv"
     if path.exists():
         return path
     frame = av.VideoFrame(W, H, "yuv444p10le")
     for plane, values in zip(frame.planes, graded_frame()):
         rows = np.frombuffer(plane, np.uint16).reshape(H, plane.line_size // 2)
         rows[:, :W] = values
-    vui = "colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc:range=limited"
+    vui = "colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc:range=limited" + (":" + light if light else "")
     return encode_frames([frame] * frames, path, "libx265", "yuv420p10le",
                          options={"x265-params": f"log-level=error:{vui}"})

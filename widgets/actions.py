@@ -94,10 +94,8 @@ def install(window) -> None:
 
 
 def _set_hdr_preview(window, on: bool) -> None:
-    from app.hdr import PEAK_NITS
-
     window.view_settings.set_hdr_preview(on)
-    window.show_message(f"HDR (PQ) pictures tone-mapped for this screen (Hable, {PEAK_NITS:.0f} nits to white)."
+    window.show_message("HDR (PQ) pictures tone-mapped for this screen (Hable, the clip's peak to white)."
                         if on else "HDR (PQ) pictures shown as coded.")
 
 

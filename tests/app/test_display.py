@@ -118,7 +118,7 @@ def test_real_frames_agree_with_swscale(pix_fmt):
 
 def _info(matrix="unknown", rng="unknown", height=1080, transfer="unknown", primaries="unknown"):
     return SimpleNamespace(color_matrix=matrix, color_range=rng, height=height, fps=Fraction(25),
-                           color_transfer=transfer, color_primaries=primaries)
+                           color_transfer=transfer, color_primaries=primaries, peak_luminance=None)
 
 
 def test_color_spec_from_tags_and_guesses():
