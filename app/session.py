@@ -82,10 +82,9 @@ class InspectorSession:
         pair = make_pair(self.reference, self.distorted, offset, force_rate=self.force_rate)
         self.pair = pair
         self.table = None
+        self.frame = max(pair.start, min(self.frame, pair.stop - 1))   # in range for the listeners
         self.pair_changed.emit(pair)
-        target = max(pair.start, min(self.frame, pair.stop - 1))
-        self.frame = -1                      # the new pair always gets a frame_changed
-        self.seek(target)
+        self.frame_changed.emit(self.frame)  # the new pair always gets one
 
     @property
     def offset(self) -> int:

@@ -9,7 +9,7 @@ Measures, in one run, and prints each with its ratio to the target (ratio >= 1: 
   (a seek, then decoding from the keyframe: bound by decoding, printed beside what plain
   PyAV needs to decode both clips to the same frame);
 - sustained side-by-side playback rate (target: the clip's 25 fps), idle and while the
-  VMAF pass runs.
+  VMAF pass runs, and of a 1080p HDR10 pair with the PQ preview on.
 
     .venv/bin/python benchmarks/bench_gui.py [--frames 264] [--probe-seconds 20]
 
@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import hd_pair  # noqa: E402
+from benchmarks.common import hd_pair, hdr_pair  # noqa: E402
 from widgets.launch import application, display_available, freeze_startup_objects  # noqa: E402
 
 TARGETS = {"stall": 0.050, "step": 0.040, "map": 0.150, "fps": 25.0}
@@ -163,6 +163,21 @@ def playback(window, seconds: float) -> tuple[float, int]:
     return rate, dropped
 
 
+def hdr_playback(window, seconds: float) -> tuple[float, int]:
+    """Side-by-side playback of the HDR10 pair (HEVC Main 10, tone-mapped), no scoring."""
+    from app.media import open_media
+
+    ref, dist = hdr_pair()
+    window.session.set_sources(open_media(ref), open_media(dist))
+    wait_signal(window.frame_displayed)
+    window.cancel_scoring()
+    if window.runner is not None:
+        window.runner.stop()
+    window.session.seek(20)
+    wait_signal(window.frame_displayed)
+    return playback(window, seconds)
+
+
 def line(label: str, value: str, ratio: float) -> None:
     verdict = "met" if ratio >= 1 else "MISSED"
     print(f"{label:<58} {value:>22}   ratio {ratio:5.2f}x  {verdict}")
@@ -224,6 +239,7 @@ def main() -> int:
             window.view_settings.set_mode("side-by-side")
             steps = frame_steps(window, 100, 20)
             fps, dropped = playback(window, args.playback_seconds)
+            hdr_fps, hdr_dropped = hdr_playback(window, args.playback_seconds)
         finally:
             window.close()
     print(f"background pass during the probe: {probe['scored']} frames at {probe['score_fps']:.1f} fps; "
@@ -248,6 +264,8 @@ def main() -> int:
     line("side-by-side playback, sustained", f"{fps:.1f} fps ({dropped} dropped)", fps / TARGETS["fps"])
     line("same while the VMAF pass runs" + ("" if busy_scoring else " (the pass ENDED meanwhile)"),
          f"{busy_fps:.1f} fps ({busy_dropped} dropped)", busy_fps / TARGETS["fps"])
+    line("playback of a 1080p HDR10 pair, PQ preview on", f"{hdr_fps:.1f} fps ({hdr_dropped} dropped)",
+         hdr_fps / TARGETS["fps"])
     return 0
 
 

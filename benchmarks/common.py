@@ -44,6 +44,25 @@ def hd_pair(frames: int = 264) -> tuple[Path, Path]:
     return ref, dist
 
 
+def hdr_pair(frames: int = 100) -> tuple[Path, Path]:
+    """A 1080p HDR10 pair: the footage graded to PQ / BT.2020 (``tests.hdr_clips``), x265
+    ultrafast at CRF 16 (reference) and 30, tagged so that the PQ preview is on."""
+    from tests.hdr_clips import HDR10_VUI, grade_to_pq, pq_frame
+
+    ref, dist = MEDIA / f"hdr10_1080_ref_{frames}.mkv", MEDIA / f"hdr10_1080_dist_{frames}.mkv"
+    if not (ref.exists() and dist.exists()):
+        MEDIA.mkdir(parents=True, exist_ok=True)
+        with av.open(str(footage_path())) as src:
+            base = [grade_to_pq(f.to_ndarray(format="rgb24", width=1920, height=1080))
+                    for _, f in zip(range(frames), src.decode(video=0))]
+        seq = [pq_frame(base[i % len(base)]) for i in range(frames)]
+        for path, crf in ((ref, 16), (dist, 30)):
+            encode_frames(seq, path, "libx265", "yuv420p10le",
+                          options={"x265-params": f"log-level=error:{HDR10_VUI}", "crf": str(crf),
+                                   "preset": "ultrafast"})
+    return ref, dist
+
+
 def synthetic_clip(frames: int, size=(320, 180)) -> Path:
     """A long moving-noise clip (x264 ultrafast) for the memory check."""
     path = MEDIA / f"synthetic_{frames}_{size[0]}x{size[1]}.mp4"

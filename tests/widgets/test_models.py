@@ -42,6 +42,19 @@ def test_session_pairs_seeks_and_clamps(sources):
     assert s.timecode(25) == "00:00:01:00"
 
 
+def test_a_shorter_pair_clamps_the_frame_before_anyone_hears_of_it(sources, pair_paths_10bit):
+    """At frame 9 of a 10-frame pair, open a 6-frame one: listeners of pair_changed already
+    see a frame of the new pair (the transport looked up frame 9's time and crashed)."""
+    s = InspectorSession()
+    s.set_sources(*sources)
+    s.end()
+    seen = []
+    s.pair_changed.connect(lambda pair: seen.append((s.frame, s.last_frame)))
+    s.frame_changed.connect(lambda frame: seen.append(frame))
+    s.set_sources(*(open_media(p) for p in pair_paths_10bit))
+    assert seen == [(5, 5), 5] and s.frame == 5
+
+
 def test_worst_frames_follow_each_keys_direction(sources):
     s = InspectorSession()
     s.set_sources(*sources)

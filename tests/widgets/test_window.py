@@ -264,3 +264,12 @@ def test_flat_curves_sit_inside_their_plot(make_window, qtbot, pair_paths):
     assert 0.2 < (60.0 - low) / (high - low) < 0.6 and high - low < 5
     line = plot.vb.mapViewToScene(QPointF(0, 60.0)).y()
     assert legend.sceneBoundingRect().bottom() <= line + 1
+
+
+def test_opening_a_shorter_pair_at_a_late_frame_lands_on_its_last_frame(opened, qtbot, pair_paths_10bit):
+    w = opened
+    with qtbot.waitSignal(w.frame_displayed, check_params_cb=lambda f: f == 9, timeout=10_000):
+        w.session.end()
+    with qtbot.waitSignal(w.frame_displayed, check_params_cb=lambda f: f == 5, timeout=20_000):
+        w.open_paths(*pair_paths_10bit)
+    assert w.session.frame == 5 and w.transport.frame.value() == 5 and w.session.last_frame == 5
