@@ -5,8 +5,9 @@ built once per clip, on the native-depth planes, so 8-, 10-, 12- and 16-bit clip
 shown with their own black/white points. Chroma is
 upsampled by repetition (each chroma sample covers its 2x2 or 2x1 block), which keeps
 what the pixel inspector reports and what is drawn the same samples. Values are shown as
-coded, except PQ (HDR10) clips, which are tone-mapped for an SDR screen (``app.hdr``)
-unless ``ColorSpec.hdr_preview`` is off; then they look flat, as on an SDR monitor.
+coded, except HDR10 (PQ) clips, which are tone-mapped for an SDR screen, and BT.2020 SDR and
+HLG clips, whose primaries are converted to BT.709 (``app.hdr``), unless
+``ColorSpec.screen_preview`` is off; then they look flat and pale, as on an SDR monitor.
 """
 from __future__ import annotations
 
@@ -38,14 +39,20 @@ class ColorSpec:
     bit_depth: int
     gray: bool = False
     note: str = ""
-    transfer: str = "sdr"          # "pq" for SMPTE ST 2084 (HDR10)
-    primaries: str = "bt709"       # a key of app.hdr.PRIMARIES (what a PQ preview converts from)
-    hdr_preview: bool = True       # tone-map PQ for an SDR screen
-    peak_nits: float = hdr.PEAK_NITS   # what the preview maps to white
+    transfer: str = "sdr"          # "pq" (SMPTE ST 2084, HDR10), "hlg" (ARIB STD-B67) or "sdr"
+    primaries: str = "bt709"       # a key of app.hdr.PRIMARIES
+    screen_preview: bool = True    # convert PQ, HLG and BT.2020 for an SDR BT.709 screen
+    peak_nits: float = hdr.PEAK_NITS   # what the PQ preview maps to white
 
     @property
-    def tone_mapped(self) -> bool:
-        return self.transfer == "pq" and self.hdr_preview and not self.gray
+    def screen_conversion(self) -> str:
+        """What ``to_rgb`` does beyond the matrix: "tone-map" (PQ), "gamut" (BT.2020 SDR or
+        HLG: BT.2020 to BT.709 primaries in BT.1886 light) or "" (the codes as they are)."""
+        if not self.screen_preview or self.gray:
+            return ""
+        if self.transfer == "pq":
+            return "tone-map"
+        return "gamut" if self.primaries == "bt2020" else ""
 
     @property
     def label(self) -> str:
@@ -53,6 +60,10 @@ class ColorSpec:
                 f"{self.bit_depth}-bit")
         if self.transfer == "pq":
             text += f", PQ (HDR10), peak {self.peak_nits:.0f} nits"
+        elif self.transfer == "hlg":
+            text += ", HLG"
+        if self.primaries == "bt2020":
+            text += ", BT.2020 primaries"
         return text
 
 
@@ -72,7 +83,7 @@ def color_spec(info, layout) -> ColorSpec:
     full = info.color_range == "pc"
     if info.color_range not in ("pc", "tv") and not layout.converted:
         notes.append(f"range {info.color_range}: assumed limited")
-    transfer = "pq" if info.color_transfer == "smpte2084" else "sdr"
+    transfer = {"smpte2084": "pq", "arib-std-b67": "hlg"}.get(info.color_transfer, "sdr")
     primaries = "bt2020" if info.color_primaries == "bt2020" else "bt709"
     peak = info.peak_luminance or hdr.PEAK_NITS
     return ColorSpec(matrix, full, layout.bit_depth, layout.subsampling == "gray", "; ".join(notes),
@@ -112,7 +123,7 @@ def _contributions(spec: ColorSpec) -> tuple[np.ndarray, ...]:
 
 @lru_cache(maxsize=16)
 def _hdr_tables(spec: ColorSpec) -> tuple[np.ndarray, ...]:
-    """``_contributions`` on the 0..1 scale (float32), for the PQ preview."""
+    """``_contributions`` on the 0..1 scale (float32), for ``app.hdr.to_screen``."""
     return tuple((t / 255.0).astype(np.float32) for t in _contributions(spec))
 
 
@@ -202,10 +213,13 @@ def to_rgb(planes: tuple, spec: ColorSpec) -> np.ndarray:
         _gray_to_rgb(y, np.float32(scale), np.float32(off), out)
         return out
     sx, sy = chroma_shift(y, planes[1])
-    if spec.tone_mapped:
+    conversion = spec.screen_conversion
+    if conversion:
         gamut = hdr.gamut_matrix(spec.primaries).astype(np.float32)
-        hdr.pq_to_sdr(y, planes[1], planes[2], sx, sy, *_hdr_tables(spec), *hdr.tables(), gamut,
-                      hdr.white_scale(spec.peak_nits), out)
+        tone_map = conversion == "tone-map"
+        hdr.to_screen(y, planes[1], planes[2], sx, sy, *_hdr_tables(spec),
+                      *hdr.tables("pq" if tone_map else "bt1886"), gamut,
+                      hdr.white_scale(spec.peak_nits) if tone_map else np.float32(0.0), out)
         return out
     _yuv_to_rgb(y, planes[1], planes[2], sx, sy, *_tables(spec), out)
     return out
@@ -252,6 +266,7 @@ def warm_up() -> None:
         spec = ColorSpec("bt709", False, depth)
         rgb = to_rgb((y, c, c), spec)
         to_rgb((y, c, c), ColorSpec("bt2020", False, depth, transfer="pq", primaries="bt2020"))
+        to_rgb((y, c, c), ColorSpec("bt2020", False, depth, primaries="bt2020"))
         to_rgb((y,), ColorSpec("bt709", False, depth, gray=True))
         difference((y, c, c), (y, c, c), rgb, rgb, 1.0, "luma", depth)
     difference((y,), (y,), rgb, rgb, 1.0, "rgb", 10)

@@ -52,7 +52,7 @@ class FrameRequest:
     diff: DiffSpec | None = None
     heatmap: MapSpec | None = None
     prefetch: int = 0             # frames after this one to decode ahead while idle
-    hdr_preview: bool = True      # tone-map PQ clips (see app.hdr)
+    screen_preview: bool = True   # convert HDR10, HLG, BT.2020 for an SDR screen (app.hdr)
     id: int = 0                   # assigned by FrameService.submit
 
     @property
@@ -243,7 +243,7 @@ class FrameService:
         """Both clips' planes and pictures (see ``_on_both``)."""
         pair = request.pair
         ref_reader, dist_reader = self._readers_for(pair)
-        ref_spec, dist_spec = display_specs(pair, request.hdr_preview)
+        ref_spec, dist_spec = display_specs(pair, request.screen_preview)
         (ref, ref_rgb), (dist, dist_rgb) = self._on_both(
             lambda: self._picture("ref", ref_reader, request.frame, (pair.reference,), ref_spec),
             lambda: self._picture("dist", dist_reader, request.dist_frame, (pair.distorted, pair.conform),
@@ -321,14 +321,14 @@ class FrameService:
         self._readers, self._readers_key = None, None
 
 
-def display_specs(pair: ClipPair, hdr_preview: bool = True) -> tuple[display.ColorSpec, display.ColorSpec]:
+def display_specs(pair: ClipPair, screen_preview: bool = True) -> tuple[display.ColorSpec, display.ColorSpec]:
     """Display conversions of both clips; the distorted one at its conformed bit depth."""
     ref = display.color_spec(pair.reference.info, pair.reference.layout)
     layout = pair.conform.layout if pair.conform is not None else pair.distorted.layout
     dist = display.color_spec(pair.distorted.info, layout)
     if pair.conform is not None:
         dist = replace(dist, bit_depth=layout.bit_depth, gray=layout.subsampling == "gray")
-    return replace(ref, hdr_preview=hdr_preview), replace(dist, hdr_preview=hdr_preview)
+    return replace(ref, screen_preview=screen_preview), replace(dist, screen_preview=screen_preview)
 
 
 def _remember(cache: OrderedDict, key, value, limit: int) -> None:

@@ -1,15 +1,18 @@
-"""PQ (HDR10) pictures previewed on an SDR screen, the way ffmpeg's usual chain does it.
+"""HDR10 and wide-gamut pictures on an SDR (BT.709) screen, the way ffmpeg's usual chains
+convert them.
 
-The chain is ``zscale=t=linear:npl=100`` (the PQ EOTF, 100 nits as 1.0), ``zscale=p=bt709``
-(BT.2020 to BT.709 primaries in linear light), ``tonemap=hable:desat=0`` (Hable's
-curve on the brightest component, so 1000 nits become white and hues are kept), and
-``zscale=t=bt709`` (what zimg does there for display light: the inverse of BT.1886's
-gamma 2.4). The tests match it to one code value against imageio-ffmpeg's ffmpeg. One
-difference is deliberate: zimg extends the PQ curve past 10,000 nits for R'G'B' outside
-[0, 1] (out-of-range codes), and here they are clipped.
+PQ (HDR10) is tone-mapped: ``zscale=t=linear:npl=100`` (the PQ EOTF, 100 nits as 1.0),
+``zscale=p=bt709`` (BT.2020 to BT.709 primaries in linear light), ``tonemap=hable:desat=0``
+(Hable's curve on the brightest component, so the peak becomes white and hues are kept), and
+``zscale=t=bt709`` (what zimg does there for display light: the inverse of BT.1886's gamma
+2.4). BT.2020 SDR and HLG (which is made to be watched on SDR screens as it is) only have
+their primaries converted, in BT.1886 display light: ``zscale=tin=bt2020-10:t=linear``,
+``p=bt709``, ``t=bt709``. The tests match both chains to one code value against
+imageio-ffmpeg's ffmpeg. One difference is deliberate: zimg extends the curves for R'G'B'
+outside [0, 1] (out-of-range codes), and here they are clipped.
 
 Only the picture on screen changes: scores and the pixel inspector use coded values, as
-libvmaf does. HLG is left as coded: it was designed to look right on SDR screens as it is.
+libvmaf does.
 """
 from __future__ import annotations
 
@@ -75,17 +78,18 @@ def gamut_matrix(source: str, target: str = "bt709") -> np.ndarray:
     return np.linalg.solve(_to_xyz(PRIMARIES[target]), _to_xyz(PRIMARIES[source]))
 
 
-@lru_cache(maxsize=1)
-def tables() -> tuple[np.ndarray, np.ndarray]:
-    """(PQ signal -> linear, sqrt(linear) -> output code): float32 and uint8 tables.
+@lru_cache(maxsize=2)
+def tables(transfer: str) -> tuple[np.ndarray, np.ndarray]:
+    """(signal -> linear, sqrt(linear) -> output code): float32 and uint8 tables.
 
-    The output table is indexed by the square root of linear light, where gamma 1/2.4
-    is gentle enough near black for a uniform table to round like the exact curve.
+    ``transfer``: "pq" (linear 1.0 = 100 nits) or "bt1886" (gamma 2.4, 1.0 = white). The
+    output table is indexed by the square root of linear light, where gamma 1/2.4 is gentle
+    enough near black for a uniform table to round like the exact curve.
     """
     grid = np.arange(LUT_SIZE, dtype=np.float64) / (LUT_SIZE - 1)
-    linear = (pq_eotf(grid) / REFERENCE_WHITE_NITS).astype(np.float32)
+    linear = pq_eotf(grid) / REFERENCE_WHITE_NITS if transfer == "pq" else grid ** 2.4
     codes = np.round(grid ** (2.0 / 2.4) * 255.0).astype(np.uint8)
-    return linear, codes
+    return linear.astype(np.float32), codes
 
 
 @njit(**_JIT)
@@ -96,14 +100,16 @@ def _index(x, n):
 
 
 @njit(**_JIT)
-def pq_to_sdr(y, u, v, sx, sy, ty, tvr, tug, tvg, tub, linear, codes, gamut, white, out):
+def to_screen(y, u, v, sx, sy, ty, tvr, tug, tvg, tub, linear, codes, gamut, white, out):
     """Y'CbCr planes -> uint8 RGB (H x W x 3). ``ty``..``tub``: per-code contributions to
-    R'G'B' in [0, 1]; ``white``: 1 / hable(peak).
+    R'G'B' in [0, 1]; ``linear``, ``codes``: ``tables``; ``white``: 1 / hable(peak) to
+    tone-map, 0 not to.
 
     Each row goes through four loops, so that the arithmetic one vectorises apart from
-    the table reads: signal -> table index, index -> linear light, tone mapping -> index
-    of the output table, index -> output code.
+    the table reads: signal -> table index, index -> linear light, gamut and tone mapping
+    -> index of the output table, index -> output code.
     """
+    tone_map = white > 0
     n = np.float32(linear.size - 1)
     h, w = y.shape
     light = np.empty((3, w), dtype=np.float32)
@@ -130,8 +136,10 @@ def pq_to_sdr(y, u, v, sx, sy, ty, tvr, tug, tvg, tub, linear, codes, gamut, whi
             r = g00 * lr[c] + g01 * lg[c] + g02 * lb[c]
             g = g10 * lr[c] + g11 * lg[c] + g12 * lb[c]
             b = g20 * lr[c] + g21 * lg[c] + g22 * lb[c]
-            sig = max(max(r, g), max(b, floor))
-            scale = hable(sig) * white / sig
+            scale = np.float32(1.0)
+            if tone_map:
+                sig = max(max(r, g), max(b, floor))
+                scale = hable(sig) * white / sig
             ir[c] = _index(np.sqrt(max(r * scale, zero)), n)
             ig[c] = _index(np.sqrt(max(g * scale, zero)), n)
             ib[c] = _index(np.sqrt(max(b * scale, zero)), n)

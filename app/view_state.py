@@ -31,7 +31,7 @@ class ViewSettings:
         self.colormap = DEFAULT_COLORMAP
         self.opacity = 0.7
         self.locked_levels: tuple[float, float] | None = None
-        self.hdr_preview = True           # PQ clips tone-mapped for an SDR screen (app.hdr)
+        self.screen_preview = True        # HDR10, HLG, BT.2020 converted for an SDR screen (app.hdr)
 
     def _set(self, name: str, value) -> None:
         if getattr(self, name) != value:
@@ -76,8 +76,8 @@ class ViewSettings:
     def lock_levels(self, levels: tuple[float, float] | None) -> None:
         self._set("locked_levels", tuple(levels) if levels else None)
 
-    def set_hdr_preview(self, on: bool) -> None:
-        self._set("hdr_preview", bool(on))
+    def set_screen_preview(self, on: bool) -> None:
+        self._set("screen_preview", bool(on))
 
     def diff_spec(self) -> DiffSpec | None:
         """What a frame request must compute for the difference view (None elsewhere)."""

@@ -65,10 +65,10 @@ def install(window) -> None:
     add(view, "zoom_out", "Zoom Out", lambda: vp.zoom_at(0.8, *_centre(vp)), "-")
     view.addAction(window.toolbar.fit_action)
     view.addAction(window.toolbar.actual_action)
-    hdr = add(view, "hdr_preview", "Tone-Map HDR (PQ) for This Screen",
-              lambda: _set_hdr_preview(window, hdr.isChecked()), "Ctrl+H")
-    hdr.setCheckable(True)
-    hdr.setChecked(window.view_settings.hdr_preview)
+    screen = add(view, "screen_preview", "Convert HDR and BT.2020 for This Screen",
+                 lambda: _set_screen_preview(window, screen.isChecked()), "Ctrl+H")
+    screen.setCheckable(True)
+    screen.setChecked(window.view_settings.screen_preview)
     view.addSeparator()
     for dock in (window.pixel_dock, window.scores_dock, window.files_dock, window.bookmarks_dock):
         view.addAction(dock.toggleViewAction())
@@ -93,10 +93,10 @@ def install(window) -> None:
     add(scoring, "cancel", "Cancel Scoring", window.cancel_scoring, "Ctrl+.")
 
 
-def _set_hdr_preview(window, on: bool) -> None:
-    window.view_settings.set_hdr_preview(on)
-    window.show_message("HDR (PQ) pictures tone-mapped for this screen (Hable, the clip's peak to white)."
-                        if on else "HDR (PQ) pictures shown as coded.")
+def _set_screen_preview(window, on: bool) -> None:
+    window.view_settings.set_screen_preview(on)
+    window.show_message("HDR10 pictures tone-mapped, BT.2020 and HLG ones converted to BT.709, for this screen."
+                        if on else "HDR and BT.2020 pictures shown as coded.")
 
 
 def _centre(viewport) -> tuple[float, float]:

@@ -255,7 +255,7 @@ class InspectorWindow(QMainWindow):
             s = self.view_settings
             if last is None or last.diff != s.diff_spec() or last.heatmap != s.map_spec():
                 self.request_frame()
-        if name == "hdr_preview":
+        if name == "screen_preview":
             self.request_frame()
         if name == "colormap":
             settings_store.remember_colormap(self.store, self.view_settings.colormap)
@@ -281,7 +281,7 @@ class InspectorWindow(QMainWindow):
         v = self.view_settings
         request = FrameRequest(s.pair, s.frame, v.diff_spec(), v.map_spec(),
                                prefetch=PREFETCH_PLAYING if self.player.playing else PREFETCH_IDLE,
-                               hdr_preview=v.hdr_preview)
+                               screen_preview=v.screen_preview)
         self._last_request = self.bridge.submit(request)
 
     def _on_frame_ready(self, images) -> None:

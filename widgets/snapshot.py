@@ -39,7 +39,7 @@ class SnapshotSpec:
     score: bool = True                # wait for the whole scoring pass (full plots)
     view_only: bool = False
     colormap: str | None = None
-    hdr_preview: bool = True          # PQ clips tone-mapped (app.hdr); False: coded values
+    screen_preview: bool = True       # HDR10, HLG, BT.2020 converted for an SDR screen (app.hdr); False: coded
 
 
 def snapshot_dir() -> Path:
@@ -101,7 +101,7 @@ def render_snapshot(spec: SnapshotSpec) -> Path:
             window.resize(*spec.size)
             window.show()
             _configure(window, mode, arg, map_key, spec.colormap)
-            window.view_settings.set_hdr_preview(spec.hdr_preview)
+            window.view_settings.set_screen_preview(spec.screen_preview)
             window.session.set_sources(reference, distorted, spec.offset)
             session = window.session
             frame = session.first_frame if spec.frame is None else spec.frame
@@ -175,8 +175,8 @@ def snapshot_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-scores", action="store_true", help="do not wait for the scoring pass")
     p.add_argument("--view-only", action="store_true",
                    help="save the picture area with its caption instead of the whole window")
-    p.add_argument("--hdr-coded", action="store_true",
-                   help="show HDR10 (PQ) pictures as coded instead of tone-mapped")
+    p.add_argument("--coded", action="store_true",
+                   help="show HDR10, HLG and BT.2020 pictures as coded, not converted for an SDR screen")
     add_input_options(p, size_flag="--raw-size")
     return p
 
@@ -192,7 +192,7 @@ def snapshot_main(argv: list[str]) -> int:
                             parse_size(args.size), args.offset,
                             MetricChoice.from_names(parse_metric_names(args.metrics)),
                             open_options(args), not args.no_scores, args.view_only, args.colormap,
-                            not args.hdr_coded)
+                            not args.coded)
         parse_view(args.view)
         out = render_snapshot(spec)
     except InputError as exc:

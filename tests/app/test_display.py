@@ -132,7 +132,10 @@ def test_color_spec_from_tags_and_guesses():
     assert display.color_spec(_info(height=480), rgb).matrix == "bt709"
     assert display.color_spec(_info("bt709", "tv"), yuv).label == "BT.709 limited range, 10-bit"
     hlg = display.color_spec(_info("bt2020nc", "tv", transfer="arib-std-b67", primaries="bt2020"), yuv)
-    assert (hlg.transfer, hlg.tone_mapped) == ("sdr", False)          # HLG is made to be watched as coded
+    assert (hlg.transfer, hlg.screen_conversion) == ("hlg", "gamut")   # shown as an SDR BT.2020 screen would
+    assert hlg.label == "BT.2020 limited range, 10-bit, HLG, BT.2020 primaries"
+    sdr = display.color_spec(_info("bt709", "tv", transfer="bt709", primaries="bt709"), yuv)
+    assert sdr.screen_conversion == ""
 
 
 def test_difference_luma_and_rgb():

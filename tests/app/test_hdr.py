@@ -1,15 +1,17 @@
-"""The PQ (HDR10) preview against the oracle: ffmpeg's zscale + tonemap chain on the same
-samples, and the clip tags that switch it on."""
+"""Pictures for an SDR screen against the oracle, ffmpeg's zscale (+ tonemap) chains on the
+same samples: HDR10 tone mapping, BT.2020 primaries; and the clip tags that switch them on."""
 from __future__ import annotations
 
 import subprocess
 from dataclasses import replace
 
+import av
 import numpy as np
 import pytest
 
 from app import display
 from app.display import ColorSpec
+from app.footage import footage_path
 from app.media import open_media
 from tests.hdr_clips import MASTERING_4000, H, W, graded_frame, hdr10_clip
 from tests.oracle import ffmpeg_exe
@@ -49,10 +51,46 @@ def test_the_pq_preview_matches_ffmpegs_tonemap_chain(tmp_path, peak_nits, optio
     assert ours.max() == 255 and ours.mean() > 60                 # the highlights reach white, the rest is lit
 
 
+def _bt2020_sdr(rgb: np.ndarray) -> tuple[np.ndarray, ...]:
+    """An 8-bit BT.709 picture re-expressed in BT.2020 primaries (BT.1886 light), 10-bit
+    limited-range Y'CbCr 4:4:4: what a UHD SDR master of it holds."""
+    to_2020 = np.array([[0.6274, 0.3293, 0.0433], [0.0691, 0.9195, 0.0114], [0.0164, 0.0880, 0.8956]])
+    r, g, b = np.moveaxis(((rgb / 255.0) ** 2.4 @ to_2020.T) ** (1 / 2.4), -1, 0)
+    kr, kb = 0.2627, 0.0593
+    y = kr * r + (1 - kr - kb) * g + kb * b
+    cb, cr = (b - y) / (2 * (1 - kb)), (r - y) / (2 * (1 - kr))
+    return tuple(np.round(p).astype(np.uint16) for p in (64 + 876 * y, 512 + 896 * cb, 512 + 896 * cr))
+
+
+def test_bt2020_sdr_is_converted_to_bt709_primaries_as_ffmpeg_does(tmp_path):
+    """No tone mapping: BT.1886 light, BT.2020 -> BT.709, BT.1886 again (zscale's chain). A
+    BT.709 picture expressed in BT.2020 comes back as it was."""
+    with av.open(str(footage_path())) as src:
+        original = next(src.decode(video=0)).to_ndarray(format="rgb24", width=W, height=H)
+    planes = _bt2020_sdr(original)
+    chain = ("zscale=tin=bt2020-10:min=bt2020nc:pin=bt2020:rin=tv:t=linear:m=gbr:p=bt2020:r=full,"
+             "format=gbrpf32le,zscale=tin=linear:pin=bt2020:min=gbr:rin=full:t=bt709:p=bt709:m=gbr:r=full,"
+             "format=gbrp")
+    raw = tmp_path / "sdr2020.yuv"
+    raw.write_bytes(b"".join(p.astype("<u2").tobytes() for p in planes))
+    out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt",
+                          "yuv444p10le", "-s", f"{W}x{H}", "-i", str(raw), "-vf", chain, "-f", "rawvideo", "-"],
+                         check=True, capture_output=True).stdout
+    g, b, r = np.frombuffer(out, np.uint8).reshape(3, H, W)
+    spec = ColorSpec("bt2020", False, 10, primaries="bt2020")
+    assert spec.screen_conversion == "gamut"
+    ours = display.to_rgb(planes, spec).astype(int)
+    diff = np.abs(ours - np.stack([r, g, b], axis=-1).astype(int))
+    assert diff.max() <= 1 and np.mean(diff > 0) < 0.01
+    assert np.percentile(np.abs(ours - original), 99) <= 3                 # the original, back
+    coded = display.to_rgb(planes, replace(spec, screen_preview=False)).astype(int)
+    assert np.percentile(np.abs(coded - original), 99) > 15                # shown as coded: pale
+
+
 def test_pq_shown_as_coded_when_the_preview_is_off():
     planes = graded_frame()
     coded = display.to_rgb(planes, ColorSpec("bt2020", False, 10, transfer="pq", primaries="bt2020",
-                                             hdr_preview=False))
+                                             screen_preview=False))
     assert np.array_equal(coded, display.to_rgb(planes, ColorSpec("bt2020", False, 10)))
     assert not np.array_equal(coded, display.to_rgb(planes, PQ_SPEC))
 
@@ -60,8 +98,8 @@ def test_pq_shown_as_coded_when_the_preview_is_off():
 def test_hdr10_tags_switch_the_preview_on():
     source = open_media(hdr10_clip())
     spec = display.color_spec(source.info, source.layout)
-    assert (spec.transfer, spec.primaries, spec.matrix, spec.tone_mapped) == ("pq", "bt2020", "bt2020", True)
-    assert spec.label == "BT.2020 limited range, 10-bit, PQ (HDR10), peak 1000 nits"   # no light level: 1000
+    assert (spec.transfer, spec.primaries, spec.matrix, spec.screen_conversion) == ("pq", "bt2020", "bt2020", "tone-map")
+    assert spec.label == "BT.2020 limited range, 10-bit, PQ (HDR10), peak 1000 nits, BT.2020 primaries"
 
 
 @pytest.mark.parametrize("light, nits", [(f"master-display={MASTERING_4000}:max-cll=2500,400", 2500.0),

@@ -132,7 +132,7 @@ def test_snapshot_of_hdr10_is_tone_mapped_unless_asked_for_coded_values(tmp_path
 
     clip = str(hdr10_clip())
     shots = {}
-    for name, extra in (("mapped", []), ("coded", ["--hdr-coded"])):
+    for name, extra in (("mapped", []), ("coded", ["--coded"])):
         out = tmp_path / f"{name}.png"
         assert snapshot_main([clip, clip, "--view", "ab", "--out", str(out), "--size", "900x600",
                               "--metrics", "psnr", "--no-scores", "--view-only", *extra]) == 0
