@@ -24,19 +24,15 @@ ORACLE_CHAIN = ("zscale=tin=smpte2084:min=bt2020nc:pin=bt2020:rin=tv:t=linear:m=
 PQ_SPEC = ColorSpec("bt2020", False, 10, transfer="pq", primaries="bt2020")
 
 
-def _ffmpeg_chain(source: list[str], peak: str = "") -> np.ndarray:
-    """RGB of ffmpeg's chain on ``source`` (input arguments); ``peak``: e.g. ":peak=25"."""
-    out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *source, "-frames:v", "1",
-                          "-vf", ORACLE_CHAIN.format(peak=peak), "-f", "rawvideo", "-"],
+def _oracle(planes: tuple[np.ndarray, ...], tmp_path, chain: str) -> np.ndarray:
+    """RGB of ffmpeg's filter ``chain`` on 10-bit 4:4:4 planes."""
+    raw = tmp_path / "frame.yuv"
+    raw.write_bytes(b"".join(p.astype("<u2").tobytes() for p in planes))
+    out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt",
+                          "yuv444p10le", "-s", f"{W}x{H}", "-i", str(raw), "-vf", chain, "-f", "rawvideo", "-"],
                          check=True, capture_output=True).stdout
     g, b, r = np.frombuffer(out, np.uint8).reshape(3, H, W)
     return np.stack([r, g, b], axis=-1)
-
-
-def _oracle(planes: tuple[np.ndarray, ...], tmp_path, peak: str = "") -> np.ndarray:
-    raw = tmp_path / "pq444.yuv"
-    raw.write_bytes(b"".join(p.astype("<u2").tobytes() for p in planes))
-    return _ffmpeg_chain(["-f", "rawvideo", "-pix_fmt", "yuv444p10le", "-s", f"{W}x{H}", "-i", str(raw)], peak)
 
 
 @pytest.mark.parametrize("peak_nits, option", [(1000.0, ""),            # ffmpeg's default for no metadata
@@ -45,7 +41,7 @@ def test_the_pq_preview_matches_ffmpegs_tonemap_chain(tmp_path, peak_nits, optio
     planes = graded_frame()
     assert planes[0].max() > 750                                  # highlights well above 1000 nits
     ours = display.to_rgb(planes, replace(PQ_SPEC, peak_nits=peak_nits)).astype(int)
-    theirs = _oracle(planes, tmp_path, option).astype(int)
+    theirs = _oracle(planes, tmp_path, ORACLE_CHAIN.format(peak=option)).astype(int)
     diff = np.abs(ours - theirs)
     assert diff.max() <= 1 and np.mean(diff > 0) < 0.01
     assert ours.max() == 255 and ours.mean() > 60                 # the highlights reach white, the rest is lit
@@ -71,16 +67,11 @@ def test_bt2020_sdr_is_converted_to_bt709_primaries_as_ffmpeg_does(tmp_path):
     chain = ("zscale=tin=bt2020-10:min=bt2020nc:pin=bt2020:rin=tv:t=linear:m=gbr:p=bt2020:r=full,"
              "format=gbrpf32le,zscale=tin=linear:pin=bt2020:min=gbr:rin=full:t=bt709:p=bt709:m=gbr:r=full,"
              "format=gbrp")
-    raw = tmp_path / "sdr2020.yuv"
-    raw.write_bytes(b"".join(p.astype("<u2").tobytes() for p in planes))
-    out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt",
-                          "yuv444p10le", "-s", f"{W}x{H}", "-i", str(raw), "-vf", chain, "-f", "rawvideo", "-"],
-                         check=True, capture_output=True).stdout
-    g, b, r = np.frombuffer(out, np.uint8).reshape(3, H, W)
+    theirs = _oracle(planes, tmp_path, chain).astype(int)
     spec = ColorSpec("bt2020", False, 10, primaries="bt2020")
     assert spec.screen_conversion == "gamut"
     ours = display.to_rgb(planes, spec).astype(int)
-    diff = np.abs(ours - np.stack([r, g, b], axis=-1).astype(int))
+    diff = np.abs(ours - theirs)
     assert diff.max() <= 1 and np.mean(diff > 0) < 0.01
     assert np.percentile(np.abs(ours - original), 99) <= 3                 # the original, back
     coded = display.to_rgb(planes, replace(spec, screen_preview=False)).astype(int)
