@@ -66,6 +66,11 @@ class ColorSpec:
             text += ", BT.2020 primaries"
         return text
 
+    @property
+    def description(self) -> str:
+        """``label`` with what was guessed, for people (file panel, reports)."""
+        return self.label + (f" ({self.note})" if self.note else "")
+
 
 def color_spec(info, layout) -> ColorSpec:
     """The display conversion for a clip from its probe (``ClipInfo``) and ``PlanarLayout``.

@@ -100,7 +100,7 @@ def _run(args) -> int:
                              crop_size=crop) as renderer:
         report = build_report(result, worst=args.worst, by=by, render_frame=renderer.render,
                               source=source, title=args.title, notes=notes,
-                              display=tuple(_display_text(s) for s in renderer.specs))
+                              display=tuple(s.description for s in renderer.specs))
     if kind == "pdf":
         write_pdf(render_html(report, paged=True), out)
     else:
@@ -109,10 +109,6 @@ def _run(args) -> int:
     for problem in result.problems:
         print(f"vqinspect: {problem}", file=sys.stderr)
     return EXIT_BAD_INPUT if result.status == "broken" else 0
-
-
-def _display_text(spec) -> str:
-    return spec.label + (f" ({spec.note})" if spec.note else "")
 
 
 def output_kind(out: Path) -> str:

@@ -19,8 +19,7 @@ def probe_rows(source) -> dict[str, str]:
         rate += ", variable"
     duration = f"{i.duration:.2f} s" if i.duration else "?"
     bitrate = f", {i.bitrate / 1e6:.2f} Mb/s" if i.bitrate else ""
-    spec = color_spec(i, source.layout)
-    shown = spec.label + (f" ({spec.note})" if spec.note else "")
+    shown = color_spec(i, source.layout).description
     tags = (i.color_range, i.color_matrix, i.color_primaries, i.color_transfer)
     colour = ("untagged (no colour metadata)" if all(t == "unknown" for t in tags) else
               f"range {i.color_range}, matrix {i.color_matrix}, primaries {i.color_primaries}, "

@@ -173,8 +173,7 @@ class ReportExport(QObject):
                                  colormap=request.colormap) as renderer:
             report = build_report(result, by=request.by, render_frame=render, bookmarks=request.bookmarks,
                                   source=request.source,
-                                  display=tuple(s.label + (f" ({s.note})" if s.note else "")
-                                                for s in renderer.specs))
+                                  display=tuple(s.description for s in renderer.specs))
         self._check()
         if request.kind == "html":
             write_html(report, request.path)
