@@ -44,11 +44,10 @@ def workspace_builder(window) -> Callable[[], Workspace]:
     return lambda: Workspace.new(*paths, imports=[FileRef.of("scores", p) for p in imports], **fields)
 
 
-def save_workspace(window, path: str) -> BackgroundCall | None:
-    """Save atomically, in the background (identities hash the files; scores can be large)."""
-    if window.session.pair is None:
-        window.show_message("Nothing to save: open a pair first.", error=True)
-        return None
+def save_workspace(window, path: str) -> BackgroundCall:
+    """Save the open pair's inspection atomically, in the background (identities hash the
+    files; scores can be large). The menu command checks that a pair is open before it
+    asks for a path."""
     scored = window.scoring.result is not None
     path = Path(path)
     if not path.suffix:
