@@ -250,13 +250,12 @@ class InspectorWindow(QMainWindow):
         self.request_frame()
 
     def _on_view_settings_changed(self, name: str) -> None:
-        if name in ("mode", "diff_gain", "diff_kind", "map_key", "colormap", "locked_levels"):
+        if name in ("mode", "diff_gain", "diff_kind", "map_key", "colormap", "locked_levels", "screen_preview"):
             last = self._last_request
             s = self.view_settings
-            if last is None or last.diff != s.diff_spec() or last.heatmap != s.map_spec():
+            if (last is None or last.diff != s.diff_spec() or last.heatmap != s.map_spec()
+                    or last.screen_preview != s.screen_preview):
                 self.request_frame()
-        if name == "screen_preview":
-            self.request_frame()
         if name == "colormap":
             settings_store.remember_colormap(self.store, self.view_settings.colormap)
 
