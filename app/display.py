@@ -127,9 +127,11 @@ def _contributions(spec: ColorSpec) -> tuple[np.ndarray, ...]:
 
 
 @lru_cache(maxsize=16)
-def _hdr_tables(spec: ColorSpec) -> tuple[np.ndarray, ...]:
-    """``_contributions`` on the 0..1 scale (float32), for ``app.hdr.to_screen``."""
-    return tuple((t / 255.0).astype(np.float32) for t in _contributions(spec))
+def _screen_tables(spec: ColorSpec) -> tuple[np.ndarray, ...]:
+    """What ``app.hdr.to_screen`` takes of a spec: ``_contributions`` on the 0..1 scale
+    (float32), then the primaries' conversion to BT.709 (float32 3x3)."""
+    gamut = hdr.gamut_matrix(spec.primaries).astype(np.float32)
+    return (*((t / 255.0).astype(np.float32) for t in _contributions(spec)), gamut)
 
 
 @lru_cache(maxsize=16)
@@ -220,11 +222,10 @@ def to_rgb(planes: tuple, spec: ColorSpec) -> np.ndarray:
     sx, sy = chroma_shift(y, planes[1])
     conversion = spec.screen_conversion
     if conversion:
-        gamut = hdr.gamut_matrix(spec.primaries).astype(np.float32)
+        *tables, gamut = _screen_tables(spec)
         tone_map = conversion == "tone-map"
-        hdr.to_screen(y, planes[1], planes[2], sx, sy, *_hdr_tables(spec),
-                      *hdr.tables("pq" if tone_map else "bt1886"), gamut,
-                      hdr.white_scale(spec.peak_nits) if tone_map else np.float32(0.0), out)
+        hdr.to_screen(y, planes[1], planes[2], sx, sy, *tables, *hdr.tables("pq" if tone_map else "bt1886"),
+                      gamut, hdr.white_scale(spec.peak_nits) if tone_map else np.float32(0.0), out)
         return out
     _yuv_to_rgb(y, planes[1], planes[2], sx, sy, *_tables(spec), out)
     return out
