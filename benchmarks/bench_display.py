@@ -16,8 +16,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import display  # noqa: E402
-from app.display import ColorSpec  # noqa: E402
+from vqinspect.app.display import screen  # noqa: E402
+from vqinspect.app.display.screen import ColorSpec  # noqa: E402
 from tests.hdr_clips import graded_frame  # noqa: E402
 
 
@@ -29,11 +29,11 @@ def hd_planes() -> tuple[np.ndarray, ...]:
 
 
 def median_ms(planes, spec: ColorSpec, repeats: int = 20) -> float:
-    display.to_rgb(planes, spec)                      # compile or load the kernel
+    screen.to_rgb(planes, spec)                      # compile or load the kernel
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        display.to_rgb(planes, spec)
+        screen.to_rgb(planes, spec)
         times.append(time.perf_counter() - t)
     return 1e3 * statistics.median(times)
 

@@ -22,11 +22,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.footage import footage_path  # noqa: E402
-from app.media import open_media  # noqa: E402
+from vqinspect.app.media.footage import footage_path  # noqa: E402
+from vqinspect.app.media.source import open_media  # noqa: E402
 from benchmarks.common import hd_pair  # noqa: E402
-from metrics import masks as mm  # noqa: E402
-from metrics import temporal as tm  # noqa: E402
+from vqinspect.metrics import masks as mm  # noqa: E402
+from vqinspect.metrics import temporal as tm  # noqa: E402
 
 PRESETS = ("ultrafast", "fast", "medium")
 
@@ -142,7 +142,7 @@ def compile_seconds() -> tuple[float, float]:
     import subprocess
     import tempfile
 
-    code = "from app.masks import warm_up; print(warm_up())"
+    code = "from vqinspect.app.masks.scorer import warm_up; print(warm_up())"
     root = Path(__file__).resolve().parent.parent
     out = []
     with tempfile.TemporaryDirectory() as cache:

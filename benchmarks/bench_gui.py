@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import hd_pair, hdr_pair  # noqa: E402
-from widgets.launch import application, display_available, freeze_startup_objects  # noqa: E402
+from vqinspect.widgets.launch import application, display_available, freeze_startup_objects  # noqa: E402
 
 TARGETS = {"stall": 0.050, "step": 0.040, "map": 0.150, "fps": 25.0}
 
@@ -124,7 +124,7 @@ def decode_floor(paths: tuple[Path, Path], frames: list[int]) -> list[float]:
 
     import av
 
-    from app.media import open_media
+    from vqinspect.app.media.source import open_media
 
     indexes = [open_media(p).index for p in paths]
     times = []
@@ -165,7 +165,7 @@ def playback(window, seconds: float) -> tuple[float, int]:
 
 def hdr_playback(window, seconds: float) -> tuple[float, int]:
     """Side-by-side playback of the HDR10 pair (HEVC Main 10, tone-mapped), no scoring."""
-    from app.media import open_media
+    from vqinspect.app.media.source import open_media
 
     ref, dist = hdr_pair()
     window.session.set_sources(open_media(ref), open_media(dist))
@@ -193,11 +193,11 @@ def main() -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtCore import QSettings
 
-    from app import display
-    from app.jit import warm_up
-    from app.media import open_media
-    from app.metric_choice import MetricChoice
-    from widgets.main_window import InspectorWindow
+    from vqinspect.app.display import screen
+    from vqinspect.app.scoring.warmup import warm_up
+    from vqinspect.app.media.source import open_media
+    from vqinspect.app.scoring.metric_choice import MetricChoice
+    from vqinspect.widgets.main_window import InspectorWindow
 
     ref_path, dist_path = hd_pair(args.frames)
     app = application()
@@ -206,7 +206,7 @@ def main() -> int:
     print(f"pair: {ref_path.name} vs {dist_path.name} (1920x1080, {args.frames} frames); "
           f"background pass: {', '.join(names)}")
     print(f"platform: {app.platformName()}, {os.cpu_count()} cores")
-    display.warm_up()
+    screen.warm_up()
     warm_up(list(metrics.scored) + list(metrics.map_metrics.values()), 8)
     ref, dist = open_media(ref_path), open_media(dist_path)
     with tempfile.TemporaryDirectory() as tmp:

@@ -42,7 +42,7 @@ def ffmpeg_decode(ref: Path, dist: Path) -> list[str]:
 
 def cold_compile_seconds(metrics: str) -> float:
     """Kernel compile time with an empty numba cache (a fresh process, NUMBA_CACHE_DIR=tmp)."""
-    code = ("import time; from app.cli import parse_metrics; from app.jit import warm_up; "
+    code = ("import time; from vqinspect.app.cli.options import parse_metrics; from vqinspect.app.scoring.warmup import warm_up; "
             f"m = parse_metrics('{metrics}'); t = time.perf_counter(); warm_up(m, 8); "
             "print(time.perf_counter() - t)")
     import subprocess

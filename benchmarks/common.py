@@ -11,12 +11,12 @@ from pathlib import Path
 import av
 import numpy as np
 
-from app.encode import encode_frames
-from app.footage import footage_path
+from vqinspect.app.media.encode import encode_frames
+from vqinspect.app.media.footage import footage_path
 
 ROOT = Path(__file__).resolve().parent.parent
 MEDIA = Path(os.environ.get("VQINSPECT_BENCH_MEDIA", ROOT / "benchmarks" / "_media"))
-VQINSPECT = [sys.executable, "-m", "app.cli"]
+VQINSPECT = [sys.executable, "-m", "vqinspect"]
 
 
 def ffmpeg_exe() -> str:

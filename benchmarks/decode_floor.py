@@ -15,10 +15,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def floor(ref_path: str, dist_path: str) -> None:
-    from app.cli import in_background
-    from app.engine import PairDecoder
-    from app.media import open_media
-    from app.pairing import make_pair
+    from vqinspect.app.cli.options import in_background
+    from vqinspect.app.scoring.engine import PairDecoder
+    from vqinspect.app.media.source import open_media
+    from vqinspect.app.scoring.pairing import make_pair
 
     ref, dist = (in_background(open_media, p, name="open") for p in (ref_path, dist_path))
     pair = make_pair(ref.result(), dist.result())

@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 from numpy.lib.stride_tricks import as_strided
 
-from metrics.registry import MetricError
+from vqinspect.metrics.registry import MetricError
 
 JIT_OPTIONS = dict(cache=True, nogil=True, fastmath=True, error_model="numpy")
 """Options of every kernel: serial (the engine parallelises across frames), GIL-free, cached."""

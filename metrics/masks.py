@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 from numba import njit
 
-from metrics._filters import JIT_OPTIONS
+from vqinspect.metrics._filters import JIT_OPTIONS
 
 BOUND_TH = 0.008
 NO_VALID = np.ones((0, 0), dtype=np.uint8)

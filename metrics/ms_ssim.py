@@ -6,7 +6,7 @@ Definition (libvmaf float_ms_ssim.c -> ms_ssim.c -> iqa decimate.c, ssim_tools.c
 2. Five scales. Scale k+1 is scale k filtered with the 9x9 9/7 biorthogonal low-pass table
    (mirrored borders), sampled at every second row and column: n -> n // 2 + (n & 1).
 3. At each scale the per-pixel l, c, s of SSIM (11x11 Gaussian, valid region, as in
-   ``metrics.ssim``) are averaged separately -- not l*c*s.
+   ``vqinspect.metrics.ssim``) are averaged separately -- not l*c*s.
 4. MS-SSIM = prod_k mean(l_k)^a_k * mean(c_k)^b_k * mean(s_k)^g_k with
    a = (0, 0, 0, 0, 0.1333), b = g = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333).
    A negative mean(s_k) makes the result NaN, as C's pow() does in libvmaf.
@@ -20,8 +20,8 @@ import math
 
 import numpy as np
 
-from metrics._filters import GAUSS_LEN, check_pair, lpf_decimate, ssim_sums
-from metrics.registry import FrameInput, Metric, MetricError, register
+from vqinspect.metrics._filters import GAUSS_LEN, check_pair, lpf_decimate, ssim_sums
+from vqinspect.metrics.registry import FrameInput, Metric, MetricError
 
 SCALES = 5
 MIN_SIZE = GAUSS_LEN << (SCALES - 1)
@@ -60,7 +60,6 @@ def ms_ssim_score(ref: np.ndarray, dist: np.ndarray, bit_depth: int) -> float:
     return score
 
 
-@register("ms_ssim")
 def ms_ssim_metric() -> Metric:
     """The ``ms_ssim`` metric: key ``ms_ssim`` (libvmaf float_ms_ssim); no map."""
 

@@ -17,8 +17,8 @@ import math
 import numpy as np
 from numba import njit
 
-from metrics._filters import JIT_OPTIONS, check_pair, plane_rows
-from metrics.registry import FrameInput, Metric, MetricError, register
+from vqinspect.metrics._filters import JIT_OPTIONS, check_pair, plane_rows
+from vqinspect.metrics.registry import FrameInput, Metric, MetricError
 
 KEYS = ("psnr_y", "psnr_u", "psnr_v", "psnr_avg")
 
@@ -93,7 +93,6 @@ def squared_error_map(ref: np.ndarray, dist: np.ndarray, bit_depth: int) -> np.n
     return out
 
 
-@register("psnr")
 def psnr_metric() -> Metric:
     """The ``psnr`` metric: per-plane and pooled PSNR (libvmaf cap), map ``squared_error``.
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from metrics._filters import GAUSS_LEN, box_decimate, check_pair, ssim_sums, to_float_image
-from metrics.registry import FrameInput, Metric, MetricError, register
+from vqinspect.metrics._filters import GAUSS_LEN, box_decimate, check_pair, ssim_sums, to_float_image
+from vqinspect.metrics.registry import FrameInput, Metric, MetricError
 
 
 def ssim_scale_factor(width: int, height: int) -> int:
@@ -58,7 +58,6 @@ def ssim_map(ref: np.ndarray, dist: np.ndarray, bit_depth: int) -> np.ndarray:
     return ssim_sums(r, d, exact=True, want_map=True)[-1]
 
 
-@register("ssim")
 def ssim_metric() -> Metric:
     """The ``ssim`` metric: key ``ssim`` (libvmaf float_ssim), map ``ssim``."""
 

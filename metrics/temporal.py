@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 from numba import njit
 
-from metrics._filters import JIT_OPTIONS
+from vqinspect.metrics._filters import JIT_OPTIONS
 
 FLOW_PRESETS = {
     "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,

@@ -10,8 +10,8 @@ import json
 import os
 from pathlib import Path
 
-from app.encode import encode_frames, encode_video
-from app.footage import footage_path
+from vqinspect.app.media.encode import encode_frames, encode_video
+from vqinspect.app.media.footage import footage_path
 
 CLIP_DIR = Path(os.environ.get("VQINSPECT_TEST_CLIPS", Path(__file__).parent / "_clips"))
 os.environ.setdefault("SVT_LOG", "1")

@@ -7,8 +7,8 @@ import hashlib
 import av
 import numpy as np
 
-from app.encode import encode_frames
-from app.footage import footage_path
+from vqinspect.app.media.encode import encode_frames
+from vqinspect.app.media.footage import footage_path
 from tests.clips import CLIP_DIR
 
 H, W = 180, 320

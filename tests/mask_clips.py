@@ -18,8 +18,8 @@ import av
 import cv2
 import numpy as np
 
-from app.encode import encode_frames
-from app.footage import footage_path
+from vqinspect.app.media.encode import encode_frames
+from vqinspect.app.media.footage import footage_path
 from tests.clips import CLIP_DIR
 
 SIZE = (320, 180)          # width, height

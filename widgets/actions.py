@@ -12,11 +12,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
-from app.errors import InputError
-from widgets import dialogs, export, settings_store
-from widgets.bookmarks import add_bookmark
-from widgets.import_scores import import_scores
-from widgets.workspace_io import open_workspace, save_workspace, suggested_name
+from vqinspect.app.shared.errors import InputError
+from vqinspect.widgets import dialogs, export, settings_store
+from vqinspect.widgets.bookmarks import add_bookmark
+from vqinspect.widgets.import_scores import import_scores
+from vqinspect.widgets.workspace_io import open_workspace, save_workspace, suggested_name
 
 VIDEO_FILTER = ("Video (*.mp4 *.mkv *.mov *.webm *.ivf *.y4m *.ts *.m2ts *.mxf *.avi *.yuv *.264 *.265 "
                 "*.hevc *.h264);;All files (*)")
@@ -195,7 +195,7 @@ def _open_workspace(window) -> None:
 def _open_masks(window) -> None:
     """The mask mode in its own window, kept (and shut down) by the inspector. The inputs
     are opened in the background: probing and indexing read the files."""
-    from app.masks import MaskOptions, open_mask_inputs
+    from vqinspect.app.masks.scorer import MaskOptions, open_mask_inputs
 
     paths = window.ask.mask_paths()
     if paths is None:
@@ -209,7 +209,7 @@ def _open_masks(window) -> None:
 
 
 def _show_masks(window, inputs, options, name: str) -> None:
-    from widgets.mask_window import show_mask_window
+    from vqinspect.widgets.mask_window import show_mask_window
 
     if window.closed:
         return

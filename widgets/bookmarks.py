@@ -12,9 +12,9 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QIcon, QPixmap
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
-from app.session import InspectorSession
-from app.workspace import Bookmark, apply_view, view_to_dict
-from widgets import export
+from vqinspect.app.inspector.session import InspectorSession
+from vqinspect.app.inspector.workspace import Bookmark, apply_view, view_to_dict
+from vqinspect.widgets import export
 
 THUMBNAIL = QSize(112, 63)
 

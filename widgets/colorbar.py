@@ -8,7 +8,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from widgets.frame_view import BACKGROUND, rgb_image
+from vqinspect.widgets.frame_view import BACKGROUND, rgb_image
 
 
 def nice_ticks(lo: float, hi: float, count: int = 6) -> list[float]:

@@ -7,8 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QIODevice, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter
 
-from app.errors import InputError
-from app.view_state import MODE_LABELS
+from vqinspect.app.shared.errors import InputError
+from vqinspect.app.inspector.view_state import MODE_LABELS
 
 CAPTION_BG = QColor(16, 16, 16)
 CAPTION_FG = QColor(230, 230, 230)

@@ -6,7 +6,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QSpinBox, QVBoxLayout, QWidget)
 
-from app.display import color_spec
+from vqinspect.app.display.screen import color_spec
 
 FIELDS = ("File", "Codec", "Size", "Rate", "Frames", "Pixels", "Colour", "Shown as")
 

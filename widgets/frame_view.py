@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from app.view_state import Viewport, ViewSettings
+from vqinspect.app.inspector.view_state import Viewport, ViewSettings
 
 BACKGROUND = QColor(24, 24, 24)
 WIPE_GRAB = 6      # pixels either side of the wipe line that grab it

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.imports import ImportedScores, load_scores
-from app.report import plot_groups
+from vqinspect.app.scoring.imports import ImportedScores, load_scores
+from vqinspect.app.report.model import plot_groups
 
 LISTED_KEYS = 4
 

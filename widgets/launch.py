@@ -13,10 +13,12 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from app.errors import InputError
-from app.metric_choice import MetricChoice
+from vqinspect.app.cli.options import (EXIT_BAD_INPUT, Parser, add_input_options, add_metric_options,
+                                       input_options, metric_names, metric_options)
+from vqinspect.app.shared.errors import InputError
+from vqinspect.app.scoring.metric_choice import MetricChoice
+from vqinspect.widgets.fonts import install_fonts
 
-EXIT_BAD_INPUT = 2
 NO_DISPLAY = 3
 
 
@@ -57,8 +59,11 @@ def application():
         app.setOrganizationName("vqinspect")
         app.setApplicationName("vqinspect")
         app.setStyle("Fusion")
-        app.setStyleSheet(resources.files("resources").joinpath("style.qss").read_text(encoding="utf-8"))
-        with resources.as_file(resources.files("resources").joinpath("icon.svg")) as icon:
+        if not app.property("vqinspect_fonts"):
+            install_fonts(app)
+            app.setProperty("vqinspect_fonts", True)
+        app.setStyleSheet(resources.files("vqinspect.resources").joinpath("style.qss").read_text(encoding="utf-8"))
+        with resources.as_file(resources.files("vqinspect.resources").joinpath("icon.svg")) as icon:
             app.setWindowIcon(QIcon(str(icon)))
         app.setProperty("vqinspect_styled", True)
     return app
@@ -75,73 +80,14 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
-def add_input_options(p: argparse.ArgumentParser, size_flag: str = "--size") -> None:
-    """Raw YUV and image-sequence options, as ``vqinspect score`` has them."""
-    g = p.add_argument_group("raw video and image sequences")
-    g.add_argument(size_flag, dest="raw_size", metavar="WxH", help="frame size of raw .yuv inputs")
-    g.add_argument("--pix-fmt", metavar="FMT", help="pixel format of raw .yuv inputs (e.g. yuv420p10le)")
-    g.add_argument("--fps", metavar="F", help="frame rate of raw .yuv inputs and image sequences (default 25)")
-
-
-def open_options(args) -> dict:
-    """``open_media`` keyword arguments (raw spec, fps) from the parsed input options."""
-    from app.cli import raw_spec
-
-    paths = [p for p in (args.reference, args.distorted) if p]
-    spec_args = argparse.Namespace(reference=paths[0] if paths else "", distorted=paths[-1] if paths else "",
-                                   size=args.raw_size, pix_fmt=args.pix_fmt, fps=args.fps)
-    raw, fps = raw_spec(spec_args)
-    return {"raw": raw, "fps": fps}
-
-
-def plain_options(options: dict) -> dict:
-    """``open_options`` as ``vqinspect report`` keys its cache and a workspace saves them:
-    ``{"size": "WxH", "pix_fmt": ..., "fps": "30000/1001"}``, None where not given."""
-    raw, fps = options.get("raw"), options.get("fps")
-    return {"size": f"{raw.width}x{raw.height}" if raw else None, "pix_fmt": raw.pix_fmt if raw else None,
-            "fps": str(fps) if fps else None}
-
-
-def options_from_plain(plain: dict) -> dict:
-    """``plain_options`` back into ``open_media`` keyword arguments; InputError if damaged."""
-    from fractions import Fraction
-
-    from app.media import RawSpec
-
-    size, pix_fmt = plain.get("size"), plain.get("pix_fmt")
-    try:
-        fps = Fraction(str(plain["fps"])) if plain.get("fps") else None
-        raw = None
-        if size and pix_fmt:
-            width, height = (int(v) for v in str(size).lower().split("x"))
-            raw = RawSpec(width, height, str(pix_fmt), fps or Fraction(25))
-    except (ValueError, ZeroDivisionError):
-        raise InputError(None, f"unreadable raw video settings {plain!r}") from None
-    return {"raw": raw, "fps": fps}
-
-
-def parse_metric_names(text: str | None) -> list[str] | None:
-    if text is None:
-        return None
-    from metrics.registry import available
-
-    if text.strip() == "all":
-        return available()
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if not names:
-        raise InputError(None, "--metrics is empty")
-    return names
-
-
 def gui_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="vqinspect", description="The inspector window: a reference and "
+    p = Parser(prog="vqinspect", description="The inspector window: a reference and "
                                 "its encode side by side, per-frame scores and artifact heatmaps.")
     p.add_argument("reference", nargs="?", help="reference clip (drop files on the window instead)")
     p.add_argument("distorted", nargs="?", help="distorted clip")
     p.add_argument("--offset", type=int, default=0, metavar="N",
                    help="compare reference frame i with distorted frame i+N")
-    p.add_argument("--metrics", metavar="LIST", help="comma-separated metrics to score, or 'all' "
-                   "(default: psnr, ssim, ms_ssim and vmaf where available)")
+    add_metric_options(p, default=None)
     p.add_argument("--threads", type=int, default=None, metavar="N", help="kernel threads for scoring")
     p.add_argument("--scores", metavar="FILE", help="also plot scores from another tool: a libvmaf log "
                    "(JSON, XML, CSV), an ffmpeg-quality-metrics result or a vqinspect score JSON/CSV")
@@ -151,20 +97,13 @@ def gui_parser() -> argparse.ArgumentParser:
 
 def run_gui(argv: list[str]) -> int:
     """Open the inspector window (empty, or with REF DIST); returns the exit status."""
-    try:
-        args = gui_parser().parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    try:
-        metrics = MetricChoice.from_names(parse_metric_names(args.metrics))
-        options = open_options(args)
-        imported = _load_scores(args.scores)
-    except InputError as exc:
-        print(f"vqinspect: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    args = gui_parser().parse_args(argv)
+    metrics = MetricChoice.from_names(metric_names(args.metrics), metric_options(args))
+    options = input_options(args)
+    imported = _load_scores(args.scores)
     if not display_available():
         return _headless(args, metrics, options)
-    from widgets.main_window import InspectorWindow
+    from vqinspect.widgets.main_window import InspectorWindow
 
     app = application()
     window = InspectorWindow(metrics, open_options=options, threads=args.threads)
@@ -183,7 +122,7 @@ def _load_scores(path: str | None):
     """``--scores FILE`` read before any window opens: a bad file is a one-line error."""
     if path is None:
         return None
-    from app.imports import load_scores
+    from vqinspect.app.scoring.imports import load_scores
 
     return load_scores(path)
 
@@ -193,7 +132,7 @@ def _warm_kernels_in_background(metrics: MetricChoice) -> None:
     so that the first scoring pass and the first heatmap do not wait for them."""
     import threading
 
-    from app.jit import warm_up
+    from vqinspect.app.scoring.warmup import warm_up
 
     wanted = list({id(m): m for m in [*metrics.scored, *metrics.map_metrics.values()]}.values())
     threading.Thread(target=warm_up, args=(wanted, 8), name="vq-jit-warmup", daemon=True).start()
@@ -217,7 +156,7 @@ def _headless(args, metrics: MetricChoice, options: dict) -> int:
           "set QT_QPA_PLATFORM=offscreen to force one", file=sys.stderr)
     if not (args.reference and args.distorted):
         return NO_DISPLAY
-    from widgets.snapshot import SnapshotSpec, render_snapshot, snapshot_dir
+    from vqinspect.widgets.snapshot import SnapshotSpec, render_snapshot, snapshot_dir
 
     out = snapshot_dir() / f"{Path(args.reference).stem}_vs_{Path(args.distorted).stem}.png"
     spec = SnapshotSpec(args.reference, args.distorted, frame=None, view="side-by-side", out=out,

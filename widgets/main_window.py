@@ -1,11 +1,11 @@
 """The inspector window: assembles the views and panels and wires models, workers and views.
 
 The window owns the Qt-free models (InspectorSession, ViewSettings, Viewport), the
-on-demand FrameBridge, the scores (``widgets.scoring``: a background pass or a reused
+on-demand FrameBridge, the scores (``vqinspect.widgets.scoring``: a background pass or a reused
 run) and the report export. Model events drive the views; worker results arrive as
 queued signals and are applied only when still current. Features with their own module
 (bookmarks, score imports, workspaces, reports, masks) act on the window from there;
-every question to the user goes through ``self.ask`` (``widgets.dialogs``).
+every question to the user goes through ``self.ask`` (``vqinspect.widgets.dialogs``).
 """
 from __future__ import annotations
 
@@ -14,25 +14,25 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
-from app.errors import InputError
-from app.frame_service import FrameRequest, PriorityGate
-from app.metric_choice import MetricChoice
-from app.pixel import pixel_readout
-from app.session import InspectorSession
-from app.view_state import Viewport, ViewSettings
-from widgets import actions, settings_store
-from widgets.bookmarks import BookmarkPanel, jump_to
-from widgets.dialogs import Dialogs
-from widgets.file_panel import FilePanel
-from widgets.pixel_panel import PixelPanel
-from widgets.plots import ScorePlots
-from widgets.report_export import ReportExport
-from widgets.scoring import ScoringControl
-from widgets.summary import SummaryPanel
-from widgets.toolbar import ViewToolbar
-from widgets.transport import Player, TransportBar
-from widgets.view_area import ViewArea
-from widgets.workers import BackgroundCall, FrameBridge
+from vqinspect.app.shared.errors import InputError
+from vqinspect.app.inspector.frame_service import FrameRequest, PriorityGate
+from vqinspect.app.scoring.metric_choice import MetricChoice
+from vqinspect.app.inspector.pixel import pixel_readout
+from vqinspect.app.inspector.session import InspectorSession
+from vqinspect.app.inspector.view_state import Viewport, ViewSettings
+from vqinspect.widgets import actions, settings_store
+from vqinspect.widgets.bookmarks import BookmarkPanel, jump_to
+from vqinspect.widgets.dialogs import Dialogs
+from vqinspect.widgets.file_panel import FilePanel
+from vqinspect.widgets.pixel_panel import PixelPanel
+from vqinspect.widgets.plots import ScorePlots
+from vqinspect.widgets.report_export import ReportExport
+from vqinspect.widgets.scoring import ScoringControl
+from vqinspect.widgets.summary import SummaryPanel
+from vqinspect.widgets.toolbar import ViewToolbar
+from vqinspect.widgets.transport import Player, TransportBar
+from vqinspect.widgets.view_area import ViewArea
+from vqinspect.widgets.workers import BackgroundCall, FrameBridge
 
 PREFETCH_PLAYING = 3    # frames decoded ahead while playing
 PREFETCH_IDLE = 1       # ... and while paused: the next arrow-key step is then instant
@@ -166,7 +166,7 @@ class InspectorWindow(QMainWindow):
         options = dict(self.open_options)
 
         def work():
-            from app.media import open_media
+            from vqinspect.app.media.source import open_media
             ref = open_media(reference, **options) if reference else current[0]
             dist = open_media(distorted, **options) if distorted else current[1]
             return ref, dist, [scores, self.scoring.lookup(ref, dist, offset)]

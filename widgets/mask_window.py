@@ -14,11 +14,11 @@ from PySide6.QtGui import QImage, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QMainWindow, QPushButton, QSlider,
                                QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
-from app.mask_run import instability, least_stable
-from app.masks import MaskInputs, MaskOptions
-from app.masks_display import HEATMAPS, OverlayStyle, compose, heatmap, map_top, next_worst, plot_groups
-from widgets.mask_workers import MaskFrameWorker, MaskScoringRunner
-from widgets.plots import ScorePlots
+from vqinspect.app.masks.run import instability, least_stable
+from vqinspect.app.masks.scorer import MaskInputs, MaskOptions
+from vqinspect.app.masks.display import HEATMAPS, OverlayStyle, compose, heatmap, map_top, next_worst, plot_groups
+from vqinspect.widgets.mask_workers import MaskFrameWorker, MaskScoringRunner
+from vqinspect.widgets.plots import ScorePlots
 
 WORST_LISTED = 20
 CLIP_MAPS = {"error_rate": "error_rate", "flip_count": "flips"}   # heatmap name -> MaskResult.maps key
@@ -169,7 +169,7 @@ class MaskWindow(QMainWindow):
             QShortcut(QKeySequence(key), self, activated=slot)
 
     def _expected_keys(self) -> list[str]:
-        from app.mask_run import expected_keys
+        from vqinspect.app.masks.run import expected_keys
 
         return expected_keys(self.inputs, self.options)
 
@@ -295,7 +295,7 @@ class MaskWindow(QMainWindow):
 
 
 def show_mask_window(inputs: MaskInputs, options: MaskOptions, parent: QWidget | None = None) -> MaskWindow:
-    """The mask mode on opened inputs (``app.masks.open_mask_inputs``), shown."""
+    """The mask mode on opened inputs (``vqinspect.app.masks.scorer.open_mask_inputs``), shown."""
     window = MaskWindow(inputs, options, parent)
     window.resize(1280, 900)
     window.show()

@@ -8,11 +8,11 @@ import time
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from app.display import color_spec, to_rgb
-from app.errors import InputError
-from app.mask_run import MaskProgress, score_masks
-from app.mask_maps import FrameMapper
-from app.masks import MaskInputs, MaskOptions
+from vqinspect.app.display.screen import color_spec, to_rgb
+from vqinspect.app.shared.errors import InputError
+from vqinspect.app.masks.run import MaskProgress, score_masks
+from vqinspect.app.masks.maps import FrameMapper
+from vqinspect.app.masks.scorer import MaskInputs, MaskOptions
 
 UPDATE_INTERVAL = 0.15   # seconds between "new rows" signals while scoring
 

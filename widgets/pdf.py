@@ -10,6 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QMarginsF, QSizeF, QThread
 from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
+from vqinspect.widgets.fonts import install_fonts
+
 A4_MARGIN_MM = 12.0
 RESOLUTION_DPI = 144
 
@@ -27,6 +29,9 @@ def _ensure_app() -> QGuiApplication:
         if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         app = QApplication([])
+    if not app.property("vqinspect_fonts"):
+        install_fonts(app)
+        app.setProperty("vqinspect_fonts", True)
     return app
 
 

@@ -1,10 +1,10 @@
 """The pixel inspector: position, both clips' Y/U/V code values, RGB, and the map value."""
 from __future__ import annotations
 
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from app.pixel import PixelReadout
+from vqinspect.widgets.fonts import mono_font
+from vqinspect.app.inspector.pixel import PixelReadout
 
 COLUMNS = ("Y", "U", "V", "R", "G", "B")
 
@@ -14,7 +14,7 @@ class PixelPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono = mono_font()
         grid = QGridLayout(self)
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(3)

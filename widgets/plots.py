@@ -88,7 +88,7 @@ class ScorePlots(pg.GraphicsLayoutWidget):
 
     def _layout(self) -> list[tuple[str, tuple[str, ...]]]:
         """(plot name, computed keys) of every plot, and where each imported series goes."""
-        from app.report import plot_groups
+        from vqinspect.app.report.model import plot_groups
 
         plots = list(self._groups)
         self._imported_in = {}

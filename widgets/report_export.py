@@ -16,11 +16,11 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QProgressBar
 
-from app.errors import InputError
-from app.report import DEFAULT_WORST, build_report
-from app.report_html import render_html, write_html
-from app.report_images import ReportImageRenderer
-from app.results import ScoreResult, ScoreTable
+from vqinspect.app.shared.errors import InputError
+from vqinspect.app.report.model import DEFAULT_WORST, build_report
+from vqinspect.app.report.html import render_html, write_html
+from vqinspect.app.report.images import ReportImageRenderer
+from vqinspect.app.scoring.results import ScoreResult, ScoreTable
 
 KINDS = {".html": "html", ".htm": "html", ".pdf": "pdf"}
 
@@ -178,7 +178,7 @@ class ReportExport(QObject):
         if request.kind == "html":
             write_html(report, request.path)
             return
-        from widgets.pdf import html_to_pdf
+        from vqinspect.widgets.pdf import html_to_pdf
 
         part = request.path.with_name(f".{request.path.name}.report")
         html_to_pdf(render_html(report, paged=True), part)

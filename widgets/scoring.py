@@ -10,13 +10,12 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QProgressBar, QPushButton
 
-from app import __version__
-from app.errors import InputError
-from app.pairing import make_pair
-from app.results import ScoreResult
-from app.score_cache import ScoreCache
-from widgets.launch import plain_options
-from widgets.workers import ScoringRunner
+from vqinspect.app import __version__
+from vqinspect.app.shared.errors import InputError
+from vqinspect.app.scoring.pairing import make_pair
+from vqinspect.app.scoring.results import ScoreResult
+from vqinspect.app.scoring.score_cache import ScoreCache
+from vqinspect.widgets.workers import ScoringRunner
 
 SUMMARY_EVERY = 10      # refresh pooled stats every N score updates (about once a second)
 COMPILE_NOTICE_MS = 1500  # no frame scored by then: say that the kernels are compiling
@@ -68,7 +67,7 @@ class ScoringControl(QObject):
             pair = make_pair(reference, distorted, offset, force_rate=self.window.session.force_rate)
         except InputError:
             return None
-        result = self.cache.load(pair, self.window.metrics.scored, plain_options(self.window.open_options))
+        result = self.cache.load(pair, self.window.metrics.scored, self.window.open_options)
         return (result, f"computed by vqinspect {__version__} (cached)") if result is not None else None
 
     def offer(self, candidates: list[tuple[ScoreResult, str] | None]) -> None:
@@ -197,7 +196,7 @@ class ScoringControl(QObject):
 
     def _store(self, result: ScoreResult, pair) -> None:
         """Keep a complete run in the cache, writing in the background."""
-        metrics, options = self.window.metrics.scored, plain_options(self.window.open_options)
+        metrics, options = self.window.metrics.scored, self.window.open_options
         self.window.background(lambda: self.cache.store(result, pair, metrics, options), lambda path: None,
                                lambda message: self.window.show_message(
                                    f"Scores not cached ({message}); they are still shown.", error=True))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from app.heatmap import colormaps
+from vqinspect.app.display.heatmap import colormaps
 
 ORGANIZATION = APPLICATION = "vqinspect"
 

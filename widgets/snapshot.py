@@ -1,4 +1,4 @@
-"""``vqinspect snapshot REF DIST --frame N --view MODE --out FILE.png [--size WxH]``.
+"""``vqinspect snapshot REF DIST --frame N --view MODE --out FILE.png [--window-size WxH]``.
 
 Builds the same inspector window offscreen (never shown on screen), opens the pair,
 seeks, waits for the frame (and its map), by default for the scoring pass too so the
@@ -15,11 +15,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.errors import InputError
-from app.metric_choice import MetricChoice
-from app.view_state import MODES
-from widgets.launch import (EXIT_BAD_INPUT, add_input_options, application, display_available,
-                            open_options, parse_metric_names)
+from vqinspect.app.shared.errors import InputError
+from vqinspect.app.scoring.metric_choice import MetricChoice
+from vqinspect.app.inspector.view_state import MODES
+from vqinspect.app.cli.options import (Parser, add_input_options, add_metric_options, input_options,
+                                       metric_names, metric_options)
+from vqinspect.app.shared.text import parse_size
+from vqinspect.widgets.launch import application, display_available
 
 DEFAULT_SIZE = (1600, 1000)
 FRAME_TIMEOUT = 120.0
@@ -39,7 +41,7 @@ class SnapshotSpec:
     score: bool = True                # wait for the whole scoring pass (full plots)
     view_only: bool = False
     colormap: str | None = None
-    screen_preview: bool = True       # HDR10, HLG, BT.2020 converted for an SDR screen (app.hdr); False: coded
+    screen_preview: bool = True       # HDR10, HLG, BT.2020 converted for an SDR screen (vqinspect.app.display.hdr); False: coded
 
 
 def snapshot_dir() -> Path:
@@ -62,13 +64,10 @@ def parse_view(text: str) -> tuple[str, str]:
     return mode, arg
 
 
-def parse_size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise InputError(None, f"--size wants WxH like 1600x1000, got {text!r}") from None
+def window_size(text: str) -> tuple[int, int]:
+    w, h = parse_size(text, "--window-size")
     if not (320 <= w <= 10000 and 240 <= h <= 10000):
-        raise InputError(None, f"--size {text}: width 320..10000 and height 240..10000, please")
+        raise InputError(None, f"--window-size {text}: width 320..10000 and height 240..10000, please")
     return w, h
 
 
@@ -76,9 +75,9 @@ def render_snapshot(spec: SnapshotSpec) -> Path:
     """Render and save; InputError for anything the user can fix."""
     from PySide6.QtCore import QSettings, Qt
 
-    from app.media import open_media
-    from widgets import export
-    from widgets.main_window import InspectorWindow
+    from vqinspect.app.media.source import open_media
+    from vqinspect.widgets import export
+    from vqinspect.widgets.main_window import InspectorWindow
 
     mode, arg = parse_view(spec.view)
     if not display_available():
@@ -121,7 +120,7 @@ def render_snapshot(spec: SnapshotSpec) -> Path:
 def _configure(window, mode: str, arg: str, map_key, colormap: str | None) -> None:
     v = window.view_settings
     if colormap:
-        from app.heatmap import colormap as lookup
+        from vqinspect.app.display.heatmap import colormap as lookup
         try:
             lookup(colormap)
         except KeyError as exc:
@@ -159,7 +158,7 @@ def _wait(app, predicate, timeout: float) -> None:
 
 
 def snapshot_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="vqinspect snapshot", description="Render the inspector window "
+    p = Parser(prog="vqinspect snapshot", description="Render the inspector window "
                                 "offscreen for a frame and view, and save it as a PNG.")
     p.add_argument("reference")
     p.add_argument("distorted")
@@ -167,36 +166,28 @@ def snapshot_parser() -> argparse.ArgumentParser:
     p.add_argument("--view", default="side-by-side", metavar="MODE",
                    help="side-by-side | wipe | ab[:distorted] | diff[:rgb] | heatmap:MAP")
     p.add_argument("--out", required=True, metavar="FILE.png")
-    p.add_argument("--size", default=f"{DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]}", metavar="WxH",
+    p.add_argument("--window-size", default=f"{DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]}", metavar="WxH",
                    help="window size (default 1600x1000)")
     p.add_argument("--offset", type=int, default=0, metavar="N")
-    p.add_argument("--metrics", metavar="LIST", help="metrics to score and plot, or 'all'")
+    add_metric_options(p, default=None)
     p.add_argument("--colormap", metavar="NAME", help="heatmap colormap (inferno, viridis, magma, ...)")
     p.add_argument("--no-scores", action="store_true", help="do not wait for the scoring pass")
     p.add_argument("--view-only", action="store_true",
                    help="save the picture area with its caption instead of the whole window")
     p.add_argument("--coded", action="store_true",
                    help="show HDR10, HLG and BT.2020 pictures as coded, not converted for an SDR screen")
-    add_input_options(p, size_flag="--raw-size")
+    add_input_options(p)
     return p
 
 
 def snapshot_main(argv: list[str]) -> int:
-    """Entry point of ``vqinspect snapshot``; bad input: one line on stderr, status 2."""
-    try:
-        args = snapshot_parser().parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    try:
-        spec = SnapshotSpec(args.reference, args.distorted, args.frame, args.view, Path(args.out),
-                            parse_size(args.size), args.offset,
-                            MetricChoice.from_names(parse_metric_names(args.metrics)),
-                            open_options(args), not args.no_scores, args.view_only, args.colormap,
-                            not args.coded)
-        parse_view(args.view)
-        out = render_snapshot(spec)
-    except InputError as exc:
-        print(f"vqinspect: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(out)
+    """``vqinspect snapshot``: prints the PNG's path."""
+    args = snapshot_parser().parse_args(argv)
+    spec = SnapshotSpec(args.reference, args.distorted, args.frame, args.view, Path(args.out),
+                        window_size(args.window_size), args.offset,
+                        MetricChoice.from_names(metric_names(args.metrics), metric_options(args)),
+                        input_options(args), not args.no_scores, args.view_only, args.colormap,
+                        not args.coded)
+    parse_view(args.view)
+    print(render_snapshot(spec))
     return 0

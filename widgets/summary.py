@@ -4,12 +4,12 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QListWidget, QListWidgetItem, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from app.session import InspectorSession
+from vqinspect.widgets.fonts import mono_font
+from vqinspect.app.inspector.session import InspectorSession
 
 COLUMNS = (("mean", "mean"), ("h.mean", "harmonic_mean"), ("min", "min"), ("p5", "p5"),
            ("worst", "worst_frame"))
@@ -46,7 +46,7 @@ class SummaryPanel(QWidget):
         self.key = QComboBox()
         self.key.currentTextChanged.connect(self._on_key_changed)
         self.worst = QListWidget()
-        self.worst.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.worst.setFont(mono_font())
         self.worst.itemDoubleClicked.connect(self._on_worst_double_clicked)
         self.worst.itemActivated.connect(self._on_worst_double_clicked)
         chooser = QHBoxLayout()

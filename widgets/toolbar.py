@@ -10,8 +10,8 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QSizePolicy, QSlider,
                                QToolBar, QWidget)
 
-from app.heatmap import colormaps
-from app.view_state import MODE_LABELS, MODES, Viewport, ViewSettings
+from vqinspect.app.display.heatmap import colormaps
+from vqinspect.app.inspector.view_state import MODE_LABELS, MODES, Viewport, ViewSettings
 
 
 class ViewToolbar(QToolBar):

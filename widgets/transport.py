@@ -11,9 +11,9 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QStyle, QToolButton, QWidget
 
-from app.frame_service import PriorityGate
-from app.playback import PlaybackClock
-from app.session import InspectorSession
+from vqinspect.app.inspector.frame_service import PriorityGate
+from vqinspect.app.inspector.playback import PlaybackClock
+from vqinspect.app.inspector.session import InspectorSession
 
 STALL_SECONDS = 1.0   # ask for the next frame anyway if one never arrives (decode error)
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
-from app.frame_service import FrameImages, MapImage
-from app.heatmap import colormap
-from app.view_state import Viewport, ViewSettings
-from widgets.colorbar import ColorBar
-from widgets.frame_view import FrameView, rgb_image
+from vqinspect.app.inspector.frame_service import FrameImages, MapImage
+from vqinspect.app.display.heatmap import colormap
+from vqinspect.app.inspector.view_state import Viewport, ViewSettings
+from vqinspect.widgets.colorbar import ColorBar
+from vqinspect.widgets.frame_view import FrameView, rgb_image
 
 DROP_HINT = ("Drop a reference and a distorted clip here (reference first),\n"
              "or use File > Open Reference… and File > Open Distorted…")

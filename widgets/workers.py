@@ -15,11 +15,11 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from app.engine import Progress, ScoringJob
-from app.errors import InputError
-from app.frame_service import FrameRequest, FrameService, PriorityGate
-from app.pairing import ClipPair
-from metrics.registry import Metric, MetricError
+from vqinspect.app.scoring.engine import Progress, ScoringJob
+from vqinspect.app.shared.errors import InputError
+from vqinspect.app.inspector.frame_service import FrameRequest, FrameService, PriorityGate
+from vqinspect.app.scoring.pairing import ClipPair
+from vqinspect.metrics.registry import Metric, MetricError
 
 UPDATE_INTERVAL = 0.1   # seconds between "new rows" signals while scoring
 GATE_PATIENCE = 2.0     # longest a background row waits for on-demand work

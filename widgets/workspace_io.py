@@ -11,12 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from app.errors import InputError
-from app.imports import load_scores
-from app.metric_choice import MetricChoice
-from app.workspace import ROLES, FileRef, Workspace, apply_view, view_to_dict
-from widgets.launch import options_from_plain, plain_options
-from widgets.workers import BackgroundCall
+from vqinspect.app.shared.errors import InputError
+from vqinspect.app.scoring.imports import load_scores
+from vqinspect.app.scoring.metric_choice import MetricChoice
+from vqinspect.app.inspector.workspace import ROLES, FileRef, Workspace, apply_view, view_to_dict
+from vqinspect.app.media.open_options import options_from_plain, plain_options
+from vqinspect.widgets.workers import BackgroundCall
 
 SUFFIX = ".vqws"
 

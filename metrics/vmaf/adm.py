@@ -21,7 +21,7 @@ import math
 import numpy as np
 from numba import njit
 
-from metrics.vmaf.prepare import KERNEL_OPTIONS
+from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS
 
 DB2_LO = (15826, 27411, 7345, -4240)
 DB2_HI = (-4240, -7345, 27411, -15826)

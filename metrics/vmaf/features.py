@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from metrics.registry import MetricError
-from metrics.vmaf import adm, motion, vif
-from metrics.vmaf.prepare import Workspace, to_float
+from vqinspect.metrics.registry import MetricError
+from vqinspect.metrics.vmaf import adm, motion, vif
+from vqinspect.metrics.vmaf.prepare import Workspace, to_float
 
 MIN_SIZE = 33
 """Smallest width and height: libvmaf's integer ADM reads outside the band below this."""

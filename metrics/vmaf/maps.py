@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from metrics.vmaf import adm, motion, vif
-from metrics.vmaf.features import as_float, kernel_plane
-from metrics.vmaf.model import VmafModel
+from vqinspect.metrics.vmaf import adm, motion, vif
+from vqinspect.metrics.vmaf.features import as_float, kernel_plane
+from vqinspect.metrics.vmaf.model import VmafModel
 
 VIF_MAPS = tuple(f"vif_loss_scale{s}" for s in range(4))
 ADM_MAPS = tuple(f"adm_loss_scale{s}" for s in range(4))

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import numpy as np
 
-from metrics.registry import FrameInput, Metric, register
-from metrics.vmaf import maps
-from metrics.vmaf.features import MIN_SIZE, check_planes, frame_features
-from metrics.vmaf.model import VmafModel, load_model
-from metrics.vmaf.prepare import Workspace
+from vqinspect.metrics.registry import FrameInput, Metric
+from vqinspect.metrics.vmaf import maps
+from vqinspect.metrics.vmaf.features import MIN_SIZE, check_planes, frame_features
+from vqinspect.metrics.vmaf.model import VmafModel, load_model
+from vqinspect.metrics.vmaf.prepare import Workspace
 
 FEATURE_KEYS = ("vif_scale0", "vif_scale1", "vif_scale2", "vif_scale3", "adm2", "adm_scale0",
                 "adm_scale1", "adm_scale2", "adm_scale3", "motion")
@@ -52,7 +52,6 @@ class VmafScorer:
         return frame.ref[0], frame.dist[0], prev
 
 
-@register("vmaf")
 def vmaf_metric(model: str | Path = "vmaf_v0.6.1") -> Metric:
     """VMAF with ``model``: vmaf_v0.6.1 (default), vmaf_v0.6.1neg, vmaf_4k_v0.6.1 or a JSON path.
 

@@ -15,15 +15,41 @@ from pathlib import Path
 
 import numpy as np
 
-BUILTIN_MODELS = ("vmaf_v0.6.1", "vmaf_v0.6.1neg", "vmaf_4k_v0.6.1")
-"""Models known by name (shipped in the ffmpeg-quality-metrics wheel, from Netflix)."""
+WHEEL_MODELS = ("vmaf_v0.6.1", "vmaf_v0.6.1neg", "vmaf_4k_v0.6.1", "vmaf_v1.0.16_3d0h",
+                "vmaf_v1.0.16_5d0h", "vmaf_v1.0.16_1d5h_2160", "vmaf_v1.0.16_3d0h_2160",
+                "vmaf_v1.0.16_hfr_3d0h", "vmaf_v1.0.16_hfr_5d0h", "vmaf_v1.0.16_hfr_1d5h_2160",
+                "vmaf_v1.0.16_hfr_3d0h_2160")
+"""Models shipped in the ffmpeg-quality-metrics wheel (from Netflix), known by name."""
+BOOTSTRAP_MODELS = ("vmaf_b_v0.6.3", "vmaf_rb_v0.6.3")
+"""Bootstrap model collections shipped in vqinspect's resources/models (from Netflix)."""
+BUILTIN_MODELS = WHEEL_MODELS + BOOTSTRAP_MODELS
 
 FEATURES = ("adm2", "adm_scale0", "adm_scale1", "adm_scale2", "adm_scale3", "motion", "motion2",
-            "vif_scale0", "vif_scale1", "vif_scale2", "vif_scale3")
+            "vif_scale0", "vif_scale1", "vif_scale2", "vif_scale3", "adm3", "aim", "motion3",
+            "cambi", "speed_chroma_u", "speed_chroma_v", "speed_chroma_uv")
 """Elementary features vqinspect computes; a model may use any of them."""
 
-_FEATURE_NAME = re.compile(r"^(?:VMAF_integer_feature_|VMAF_feature_|integer_)?(\w+?)(?:_score)?$")
-_GAIN_OPTIONS = {"vif_enhn_gain_limit": "vif", "adm_enhn_gain_limit": "adm"}
+_FEATURE_NAME = re.compile(r"^(?:VMAF_integer_feature_|VMAF_feature_|integer_|Cambi_feature_|"
+                           r"Speed_chroma_feature_)?(\w+?)(?:_score)?$")
+FAMILIES = {"vif": ("vif_enhn_gain_limit",),
+            "adm": ("adm_enhn_gain_limit", "adm_dlm_weight", "adm_noise_weight", "adm_min_val",
+                    "adm_norm_view_dist", "adm_ref_display_height", "adm_csf_mode"),
+            "motion": ("motion_max_val", "motion_five_frame_window", "motion_moving_average"),
+            "speed_chroma": ("speed_kernelscale", "speed_prescale", "speed_prescale_method",
+                             "speed_sigma_nn", "speed_nn_floor", "speed_weight_var_mode",
+                             "speed_max_val"),
+            "cambi": ("cambi_high_res_speedup", "cambi_vis_lum_threshold", "cambi_max_val",
+                      "window_size", "topk", "tvi_threshold", "max_log_contrast", "eotf",
+                      "enc_width", "enc_height", "enc_bitdepth", "cambi_topk", "cambi_eotf")}
+"""Extractor options a model's ``feature_opts_dicts`` may set, per feature family."""
+
+
+def family(feature: str) -> str:
+    """The libvmaf extractor family of one of our feature keys."""
+    for name in ("vif", "speed_chroma", "cambi", "motion"):
+        if feature.startswith(name):
+            return name
+    return "adm"
 
 
 class VmafModelError(ValueError):
@@ -82,22 +108,59 @@ class VmafModel:
     coefficients: np.ndarray
     clip: tuple[float, float] | None = None
     transform: ScoreTransform | None = None
-    vif_gain_limit: float = 100.0
-    adm_gain_limit: float = 100.0
+    options: dict = field(default_factory=dict, compare=False)
+    chroma_correction: float = 0.0
     source: str = field(default="", compare=False)
 
-    def predict(self, values: np.ndarray) -> np.ndarray:
-        """VMAF of each row of ``values`` (n, len(features)), in ``features`` order."""
+    @property
+    def vif_gain_limit(self) -> float:
+        return float(self.options.get("vif", {}).get("vif_enhn_gain_limit", 100.0))
+
+    @property
+    def adm_gain_limit(self) -> float:
+        return float(self.options.get("adm", {}).get("adm_enhn_gain_limit", 100.0))
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        """The extractor families the model's features come from, in a fixed order."""
+        used = {family(f) for f in self.features}
+        return tuple(f for f in FAMILIES if f in used)
+
+    def raw(self, values: np.ndarray) -> np.ndarray:
+        """The SVM's output on the score scale, before transform and clip (libvmaf predict.c)."""
         x = np.atleast_2d(np.asarray(values, dtype=np.float64))
         x = x * self.slopes + self.intercepts
+        x = self._correct_chroma(x)
         d2 = ((x[:, None, :] - self.support_vectors[None, :, :]) ** 2).sum(axis=2)
         y = np.exp(-self.gamma * d2) @ self.coefficients - self.rho
-        y = (y - self.out_intercept) / self.out_slope
+        return (y - self.out_intercept) / self.out_slope
+
+    def finish(self, y: np.ndarray) -> np.ndarray:
+        """Transform (if enabled) and clip raw scores."""
         if self.transform is not None:
             y = self.transform.apply(y)
         if self.clip is not None:
             y = np.clip(y, self.clip[0], self.clip[1])
         return y
+
+    def predict(self, values: np.ndarray) -> np.ndarray:
+        """VMAF of each row of ``values`` (n, len(features)), in ``features`` order."""
+        return self.finish(self.raw(values))
+
+    def _correct_chroma(self, x: np.ndarray) -> np.ndarray:
+        """libvmaf's chroma-from-luma correction: a SpEED chroma value of exactly 0 (singular
+        or flat chroma) is replaced by ``chroma_correction_parameter * (1 - adm3)``."""
+        guided = [i for i, f in enumerate(self.features) if "speed_chroma" in f]
+        guiding = [i for i, f in enumerate(self.features) if "adm3" in f]
+        if not self.chroma_correction or not guided or not guiding:
+            return x
+        g, a = guided[0], guiding[0]
+        raw_speed = (x[:, g] - self.intercepts[g]) / self.slopes[g]
+        raw_adm3 = (x[:, a] - self.intercepts[a]) / self.slopes[a]
+        replaced = self.chroma_correction * (1.0 - raw_adm3) * self.slopes[g] + self.intercepts[g]
+        x = x.copy()
+        x[:, g] = np.where(raw_speed == 0.0, replaced, x[:, g])
+        return x
 
 
 def load_model(model: str | Path = "vmaf_v0.6.1") -> VmafModel:
@@ -143,9 +206,9 @@ def _parse(data: object, where: str, name: str) -> VmafModel:
         raise VmafModelError(f"{where}: no 'model_dict' object (not a libvmaf model)")
     md = data["model_dict"]
     model_type = md.get("model_type")
-    if model_type != "LIBSVMNUSVR":
+    if model_type not in MODEL_TYPES:
         raise VmafModelError(f"{where}: model_type {model_type!r} is not supported "
-                             "(only 'LIBSVMNUSVR')")
+                             f"({', '.join(MODEL_TYPES)})")
     features = _features(md.get("feature_names"), where)
     n = len(features)
     norm = md.get("norm_type", "none")
@@ -159,7 +222,10 @@ def _parse(data: object, where: str, name: str) -> VmafModel:
                              "('linear_rescale' or 'none')")
     if slopes[0] == 0:
         raise VmafModelError(f"{where}: the output slope (slopes[0]) is 0")
-    gains = _gain_limits(md.get("feature_opts_dicts"), features, where)
+    options = _feature_options(md.get("feature_opts_dicts"), features, where)
+    correction = md.get("chroma_correction_parameter", 0.0)
+    if not isinstance(correction, (int, float)) or isinstance(correction, bool):
+        raise VmafModelError(f"{where}: 'chroma_correction_parameter' must be a number")
     gamma, rho, sv, coef = _parse_libsvm(md.get("model"), n, where)
     return VmafModel(
         name=name, features=features, slopes=np.array(slopes[1:]),
@@ -167,7 +233,7 @@ def _parse(data: object, where: str, name: str) -> VmafModel:
         gamma=gamma, rho=rho, support_vectors=sv, coefficients=coef,
         clip=_clip(md.get("score_clip"), where),
         transform=_transform(md.get("score_transform"), where),
-        vif_gain_limit=gains["vif"], adm_gain_limit=gains["adm"], source=where)
+        options=options, chroma_correction=float(correction), source=where)
 
 
 def _features(names: object, where: str) -> tuple[str, ...]:
@@ -195,24 +261,30 @@ def _numbers(values: object, n: int, what: str, where: str,
     return [float(v) for v in values]
 
 
-def _gain_limits(opts: object, features: tuple[str, ...], where: str) -> dict[str, float]:
-    """Enhancement gain limits of VIF and ADM from ``feature_opts_dicts`` (default 100)."""
-    gains = {"vif": 100.0, "adm": 100.0}
+def _feature_options(opts: object, features: tuple[str, ...], where: str) -> dict[str, dict]:
+    """Extractor options per family from ``feature_opts_dicts`` (libvmaf applies the k-th dict
+    to the extractor of the k-th feature); a family must get the same options everywhere."""
+    out: dict[str, dict] = {}
     if opts is None:
-        return gains
+        return out
     if not isinstance(opts, list) or len(opts) != len(features):
         raise VmafModelError(f"{where}: 'feature_opts_dicts' must have one object per feature")
     for key, opt in zip(features, opts):
         if not isinstance(opt, dict):
             raise VmafModelError(f"{where}: 'feature_opts_dicts' entries must be objects")
+        fam = family(key)
         for name, value in opt.items():
-            family = _GAIN_OPTIONS.get(name)
-            if family is None or not key.startswith(family):
-                raise VmafModelError(f"{where}: feature option {name!r} on {key} is not supported")
-            if not isinstance(value, (int, float)) or not 1.0 <= value <= 100.0:
+            if name not in FAMILIES[fam]:
+                raise VmafModelError(f"{where}: feature option {name!r} on {key} is not supported "
+                                     f"(supported: {', '.join(FAMILIES[fam])})")
+            if name.endswith("enhn_gain_limit") and (
+                    not isinstance(value, (int, float)) or not 1.0 <= value <= 100.0):
                 raise VmafModelError(f"{where}: {name} must be a number in [1, 100]")
-            gains[family] = float(value)
-    return gains
+        if opt and out.get(fam, opt) != opt:
+            raise VmafModelError(f"{where}: features of the {fam} extractor have different options")
+        if opt:
+            out[fam] = dict(opt)
+    return out
 
 
 def _clip(clip: object, where: str) -> tuple[float, float] | None:

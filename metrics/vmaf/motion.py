@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from metrics.vmaf.prepare import KERNEL_OPTIONS
+from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS
 
 TAPS = (3571, 16004, 26386, 16004, 3571)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from metrics.vmaf.prepare import KERNEL_OPTIONS
+from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS
 
 # libvmaf integer_vif.h: Q16 Gaussian taps for N = 17, 9, 5, 3 (each sums to 65536).
 _FILTERS_Q16 = (

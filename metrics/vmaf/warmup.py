@@ -5,10 +5,10 @@ import time
 
 import numpy as np
 
-from metrics.vmaf import maps
-from metrics.vmaf.features import MIN_SIZE, frame_features
-from metrics.vmaf.model import load_model
-from metrics.vmaf.prepare import Workspace
+from vqinspect.metrics.vmaf import maps
+from vqinspect.metrics.vmaf.features import MIN_SIZE, frame_features
+from vqinspect.metrics.vmaf.model import load_model
+from vqinspect.metrics.vmaf.prepare import Workspace
 
 
 def warm_up() -> float:

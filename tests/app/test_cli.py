@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from app.cli import main
-from app.results import pool
+from vqinspect.__main__ import main
+from vqinspect.app.scoring.results import pool
 from tests.clips import clip, lossless
 
 SMALL = (320, 180)
@@ -61,15 +61,21 @@ def test_pooled_statistics_definitions():
     assert np.isnan(pool(np.array([np.nan]))["mean"])
 
 
-def test_help_names_every_metric_without_importing_them():
-    """--help lists the built-in names statically; they must be the ones that register."""
-    from metrics.registry import available, known_names
+def test_every_registered_metric_builds_and_gives_its_declared_keys():
+    """The registry's declarations and the kernels' factories agree: each metric builds, and every
+    key it gives is declared by its MetricInfo (so direction, unit and plots are known)."""
+    from vqinspect.metrics.registry import get_metric, known_names, metric_info
 
-    assert sorted(known_names()) == sorted(available())
+    for name in known_names():
+        metric = get_metric(name)
+        info = metric_info(name)
+        assert all(info.key(k) is not None for k in metric.keys), name
+        assert all(info.map(m) is not None for m in metric.maps), name
+        assert metric.primary_key in metric.keys
 
 
 def _vq(*args):
-    return subprocess.run([sys.executable, "-m", "app.cli", *map(str, args)], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "vqinspect", *map(str, args)], capture_output=True, text=True)
 
 
 @pytest.mark.parametrize("case", ["missing", "not-media", "audio-only", "raw-no-size", "bad-pix-fmt",
@@ -131,7 +137,7 @@ def test_outputs_get_ordinary_permissions(pair, tmp_path):
 
 def test_a_reader_that_goes_away_is_not_a_traceback(pair):
     """``vqinspect score ... | head -1``: the table cannot be written; exit 1, no traceback."""
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "score", *map(str, pair), "--metrics", "psnr",
+    proc = subprocess.Popen([sys.executable, "-m", "vqinspect", "score", *map(str, pair), "--metrics", "psnr",
                              "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdout.close()                      # long before the process gets to its output
     err = proc.stderr.read().decode()

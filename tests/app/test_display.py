@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from app import display, heatmap
-from app.display import MATRICES, ColorSpec
-from app.frames import PlanarLayout
+from vqinspect.app.display import screen, heatmap
+from vqinspect.app.display.screen import MATRICES, ColorSpec
+from vqinspect.app.media.frames import PlanarLayout
 
 RNG = np.random.default_rng(7)
 SHIFTS = {"444": (0, 0), "422": (1, 0), "420": (1, 1)}
@@ -57,7 +57,7 @@ def planes_for(sub: str, depth: int, h: int = 36, w: int = 50):
 def test_yuv_to_rgb_matches_the_textbook_formula(matrix, full, depth, sub):
     spec = ColorSpec(matrix, full, depth)
     planes = planes_for(sub, depth)
-    diff = np.abs(display.to_rgb(planes, spec).astype(int) - naive_rgb(planes, spec).astype(int))
+    diff = np.abs(screen.to_rgb(planes, spec).astype(int) - naive_rgb(planes, spec).astype(int))
     assert diff.max() <= 1
 
 
@@ -67,32 +67,32 @@ def test_limited_range_black_and_white_at_every_depth(depth, black, white):
     mid = 1 << (depth - 1)
     y = np.array([[black, white, black - 4, white + 4]], dtype)
     c = np.full((1, 2), mid, dtype)
-    rgb = display.to_rgb((y, c, c), ColorSpec("bt709", False, depth))
+    rgb = screen.to_rgb((y, c, c), ColorSpec("bt709", False, depth))
     assert rgb[0].tolist() == [[0, 0, 0], [255, 255, 255], [0, 0, 0], [255, 255, 255]]
 
 
 def test_full_range_uses_all_code_values():
     y = np.array([[0, 1023, 512]], np.uint16)
     c = np.full((1, 2), 512, np.uint16)
-    rgb = display.to_rgb((y, c, c), ColorSpec("bt709", True, 10))
+    rgb = screen.to_rgb((y, c, c), ColorSpec("bt709", True, 10))
     assert rgb[0, 0].tolist() == [0, 0, 0] and rgb[0, 1].tolist() == [255, 255, 255]
     assert rgb[0, 2].tolist() == [128, 128, 128]
 
 
 def test_gray_clips_are_shown_gray():
     y = np.array([[16, 126, 235]], np.uint8)
-    rgb = display.to_rgb((y,), ColorSpec("bt709", False, 8, gray=True))
+    rgb = screen.to_rgb((y,), ColorSpec("bt709", False, 8, gray=True))
     assert rgb[0, :, 0].tolist() == rgb[0, :, 1].tolist() == rgb[0, :, 2].tolist() == [0, 128, 255]
 
 
 def test_the_matrix_matters_for_saturated_colour():
     # pure red as BT.709 limited codes it
     y, u, v = (np.array([[c]], np.uint8) for c in (63, 102, 240))
-    as_709 = display.to_rgb((y, u, v), ColorSpec("bt709", False, 8))[0, 0]
+    as_709 = screen.to_rgb((y, u, v), ColorSpec("bt709", False, 8))[0, 0]
     assert as_709.tolist() == pytest.approx([255, 0, 0], abs=2)
     y, u, v = (np.array([[c]], np.uint8) for c in (110, 100, 170))
-    as_709 = display.to_rgb((y, u, v), ColorSpec("bt709", False, 8))[0, 0].astype(int)
-    as_601 = display.to_rgb((y, u, v), ColorSpec("bt601", False, 8))[0, 0].astype(int)
+    as_709 = screen.to_rgb((y, u, v), ColorSpec("bt709", False, 8))[0, 0].astype(int)
+    as_601 = screen.to_rgb((y, u, v), ColorSpec("bt601", False, 8))[0, 0].astype(int)
     assert np.abs(as_709 - as_601).max() >= 7      # a visible hue shift, as mis-tagged clips show
 
 
@@ -102,7 +102,7 @@ def test_real_frames_agree_with_swscale(pix_fmt):
     chroma samples, so single pixels at chroma edges differ but the picture agrees."""
     import av
 
-    from app.frames import frame_planes, planar_layout
+    from vqinspect.app.media.frames import frame_planes, planar_layout
     from tests.clips import lossless
 
     path = lossless(pix_fmt=pix_fmt, frames=2, size=(320, 180))
@@ -111,7 +111,7 @@ def test_real_frames_agree_with_swscale(pix_fmt):
         theirs = frame.to_ndarray(format="rgb24")
         layout = planar_layout(frame.format.name)
         planes = frame_planes(frame, layout)
-    ours = display.to_rgb(planes, ColorSpec("bt601", False, layout.bit_depth))
+    ours = screen.to_rgb(planes, ColorSpec("bt601", False, layout.bit_depth))
     diff = np.abs(ours.astype(int) - theirs.astype(int))
     assert diff.mean() < 2.0 and np.percentile(diff, 95) <= 8
 
@@ -123,18 +123,18 @@ def _info(matrix="unknown", rng="unknown", height=1080, transfer="unknown", prim
 
 def test_color_spec_from_tags_and_guesses():
     yuv = PlanarLayout("yuv420p10le", "yuv420p10le", 10, "420")
-    assert display.color_spec(_info("bt2020nc", "tv"), yuv).matrix == "bt2020"
-    assert display.color_spec(_info("smpte170m", "pc"), yuv).full_range
-    guessed = display.color_spec(_info(height=1080), yuv)
+    assert screen.color_spec(_info("bt2020nc", "tv"), yuv).matrix == "bt2020"
+    assert screen.color_spec(_info("smpte170m", "pc"), yuv).full_range
+    guessed = screen.color_spec(_info(height=1080), yuv)
     assert guessed.matrix == "bt709" and not guessed.full_range and "assumed" in guessed.note
-    assert display.color_spec(_info(height=480), yuv).matrix == "bt601"
+    assert screen.color_spec(_info(height=480), yuv).matrix == "bt601"
     rgb = PlanarLayout("rgb24", "yuv444p", 8, "444", "rgb24 converted to YUV 4:4:4 (BT.709) for scoring")
-    assert display.color_spec(_info(height=480), rgb).matrix == "bt709"
-    assert display.color_spec(_info("bt709", "tv"), yuv).label == "BT.709 limited range, 10-bit"
-    hlg = display.color_spec(_info("bt2020nc", "tv", transfer="arib-std-b67", primaries="bt2020"), yuv)
+    assert screen.color_spec(_info(height=480), rgb).matrix == "bt709"
+    assert screen.color_spec(_info("bt709", "tv"), yuv).label == "BT.709 limited range, 10-bit"
+    hlg = screen.color_spec(_info("bt2020nc", "tv", transfer="arib-std-b67", primaries="bt2020"), yuv)
     assert (hlg.transfer, hlg.screen_conversion) == ("hlg", "gamut")   # shown as an SDR BT.2020 screen would
     assert hlg.label == "BT.2020 limited range, 10-bit, HLG, BT.2020 primaries"
-    sdr = display.color_spec(_info("bt709", "tv", transfer="bt709", primaries="bt709"), yuv)
+    sdr = screen.color_spec(_info("bt709", "tv", transfer="bt709", primaries="bt709"), yuv)
     assert sdr.screen_conversion == ""
 
 
@@ -142,27 +142,27 @@ def test_difference_luma_and_rgb():
     ref = (np.array([[100, 200]], np.uint16), np.full((1, 1), 512, np.uint16), np.full((1, 1), 512, np.uint16))
     dist = (np.array([[104, 100]], np.uint16), ref[1], ref[2])
     spec = ColorSpec("bt709", False, 10)
-    rr, dr = display.to_rgb(ref, spec), display.to_rgb(dist, spec)
-    luma = display.difference(ref, dist, rr, dr, 2.0, "luma", 10)
+    rr, dr = screen.to_rgb(ref, spec), screen.to_rgb(dist, spec)
+    luma = screen.difference(ref, dist, rr, dr, 2.0, "luma", 10)
     assert luma[0, :, 0].tolist() == [2, 50]       # |diff| / 4 (10-bit -> 8-bit scale) * gain
-    rgb = display.difference(ref, dist, rr, dr, 100.0, "rgb", 10)
+    rgb = screen.difference(ref, dist, rr, dr, 100.0, "rgb", 10)
     assert rgb[0, 1].tolist() == [255, 255, 255]
     with pytest.raises(ValueError):
-        display.difference(ref, dist, rr, dr, 1.0, "chroma", 10)
+        screen.difference(ref, dist, rr, dr, 1.0, "chroma", 10)
 
 
 def test_sample_reads_the_chroma_sample_covering_the_pixel():
     y = np.arange(16, dtype=np.uint8).reshape(4, 4)
     u = np.array([[1, 2], [3, 4]], np.uint8)
-    assert display.sample((y, u, u + 10), 3, 2) == (11, 4, 14)
-    assert display.sample((y,), 1, 1) == (5,)
+    assert screen.sample((y, u, u + 10), 3, 2) == (11, 4, 14)
+    assert screen.sample((y,), 1, 1) == (5,)
 
 
 def test_timecode():
-    assert display.timecode(0, Fraction(25)) == "00:00:00:00"
-    assert display.timecode(25 * 3600 + 25 * 61 + 7, Fraction(25)) == "01:01:01:07"
-    assert display.timecode(29, Fraction(30000, 1001)) == "00:00:00:29"
-    assert display.timecode(30, Fraction(30000, 1001)) == "00:00:01:00"
+    assert screen.timecode(0, Fraction(25)) == "00:00:00:00"
+    assert screen.timecode(25 * 3600 + 25 * 61 + 7, Fraction(25)) == "01:01:01:07"
+    assert screen.timecode(29, Fraction(30000, 1001)) == "00:00:00:29"
+    assert screen.timecode(30, Fraction(30000, 1001)) == "00:00:01:00"
 
 
 def test_colorize_levels_direction_and_nan():
@@ -196,7 +196,7 @@ def test_map_styles_and_levels():
 
 
 def test_placement_of_the_real_ssim_map_is_centred():
-    from metrics.ssim import ssim_map
+    from vqinspect.metrics.ssim import ssim_map
 
     ref = RNG.integers(0, 256, (180, 320)).astype(np.uint8)
     m = ssim_map(ref, ref, 8)
@@ -219,4 +219,4 @@ def test_placement_of_downscaled_and_tiled_maps_starts_at_the_origin():
 
 
 def test_kernels_warm_up():
-    display.warm_up()
+    screen.warm_up()

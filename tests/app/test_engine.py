@@ -4,11 +4,11 @@ import threading
 import numpy as np
 import pytest
 
-from app.engine import ScoringJob
-from app.errors import PairingError
-from app.media import open_media
-from app.pairing import make_pair
-from metrics.registry import FrameInput, get_metric
+from vqinspect.app.scoring.engine import ScoringJob
+from vqinspect.app.shared.errors import PairingError
+from vqinspect.app.media.source import open_media
+from vqinspect.app.scoring.pairing import make_pair
+from vqinspect.metrics.registry import FrameInput, get_metric
 from tests.clips import clip, lossless
 from tests.oracle import libvmaf_frames
 
@@ -151,7 +151,7 @@ def test_vmaf_against_libvmaf_through_the_engine(pair_paths):
 def test_a_decoder_started_before_the_metrics_gives_the_same_table(pair_paths, names, span):
     """The CLI starts decoding before it knows the metrics (PairDecoder.covering); the job
     must then skip the extra frame before or after its range, or use it (VMAF's motion)."""
-    from app.engine import PairDecoder
+    from vqinspect.app.scoring.engine import PairDecoder
 
     ref, dist = (open_media(p) for p in pair_paths)
     pair = make_pair(ref, dist, 0, span)

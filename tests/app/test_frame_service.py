@@ -7,12 +7,12 @@ import time
 import numpy as np
 import pytest
 
-from app import display
-from app.frame_service import (DiffSpec, FrameRequest, FrameService, MapSpec, PriorityGate,
-                               display_specs)
-from app.media import open_media
-from app.pairing import make_pair
-from metrics.registry import Metric, get_metric
+from vqinspect.app.display import screen
+from vqinspect.app.inspector.frame_service import (DiffSpec, FrameRequest, FrameService, MapSpec, PriorityGate)
+from vqinspect.app.display.screen import pair_color_specs
+from vqinspect.app.media.source import open_media
+from vqinspect.app.scoring.pairing import make_pair
+from vqinspect.metrics.registry import Metric, get_metric
 from tests.clips import clip, lossless
 
 SMALL = (320, 180)
@@ -95,8 +95,8 @@ def test_frames_are_the_decoded_planes_and_their_display_rgb(pair, service_facto
     dist = pair.distorted.reader().frame(7)
     assert all(np.array_equal(a, b) for a, b in zip(images.ref_planes, ref))
     assert all(np.array_equal(a, b) for a, b in zip(images.dist_planes, dist))
-    ref_spec, _ = display_specs(offset_pair)
-    assert np.array_equal(images.ref_rgb, display.to_rgb(ref, ref_spec))
+    ref_spec, _ = pair_color_specs(offset_pair)
+    assert np.array_equal(images.ref_rgb, screen.to_rgb(ref, ref_spec))
     expected = np.minimum(np.abs(ref[0].astype(int) - dist[0].astype(int)) * 4, 255)
     assert np.array_equal(images.diff_rgb[..., 1], expected)
 
@@ -115,7 +115,7 @@ def test_real_map_is_computed_coloured_and_placed(pair, service_factory):
 
 
 def _frame(pair, i):
-    from metrics.registry import FrameInput
+    from vqinspect.metrics.registry import FrameInput
 
     ref, dist = pair.readers()
     return FrameInput(ref.frame(i), dist.frame(i), pair.bit_depth, i)

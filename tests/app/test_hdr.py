@@ -9,10 +9,10 @@ import av
 import numpy as np
 import pytest
 
-from app import display
-from app.display import ColorSpec
-from app.footage import footage_path
-from app.media import open_media
+from vqinspect.app.display import screen
+from vqinspect.app.display.screen import ColorSpec
+from vqinspect.app.media.footage import footage_path
+from vqinspect.app.media.source import open_media
 from tests.hdr_clips import MASTERING_4000, H, W, graded_frame, hdr10_clip
 from tests.oracle import ffmpeg_exe
 
@@ -40,7 +40,7 @@ def _oracle(planes: tuple[np.ndarray, ...], tmp_path, chain: str) -> np.ndarray:
 def test_the_pq_preview_matches_ffmpegs_tonemap_chain(tmp_path, peak_nits, option):
     planes = graded_frame()
     assert planes[0].max() > 750                                  # highlights well above 1000 nits
-    ours = display.to_rgb(planes, replace(PQ_SPEC, peak_nits=peak_nits)).astype(int)
+    ours = screen.to_rgb(planes, replace(PQ_SPEC, peak_nits=peak_nits)).astype(int)
     theirs = _oracle(planes, tmp_path, ORACLE_CHAIN.format(peak=option)).astype(int)
     diff = np.abs(ours - theirs)
     assert diff.max() <= 1 and np.mean(diff > 0) < 0.01
@@ -70,25 +70,25 @@ def test_bt2020_sdr_is_converted_to_bt709_primaries_as_ffmpeg_does(tmp_path):
     theirs = _oracle(planes, tmp_path, chain).astype(int)
     spec = ColorSpec("bt2020", False, 10, primaries="bt2020")
     assert spec.screen_conversion == "gamut"
-    ours = display.to_rgb(planes, spec).astype(int)
+    ours = screen.to_rgb(planes, spec).astype(int)
     diff = np.abs(ours - theirs)
     assert diff.max() <= 1 and np.mean(diff > 0) < 0.01
     assert np.percentile(np.abs(ours - original), 99) <= 3                 # the original, back
-    coded = display.to_rgb(planes, replace(spec, screen_preview=False)).astype(int)
+    coded = screen.to_rgb(planes, replace(spec, screen_preview=False)).astype(int)
     assert np.percentile(np.abs(coded - original), 99) > 15                # shown as coded: pale
 
 
 def test_pq_shown_as_coded_when_the_preview_is_off():
     planes = graded_frame()
-    coded = display.to_rgb(planes, ColorSpec("bt2020", False, 10, transfer="pq", primaries="bt2020",
+    coded = screen.to_rgb(planes, ColorSpec("bt2020", False, 10, transfer="pq", primaries="bt2020",
                                              screen_preview=False))
-    assert np.array_equal(coded, display.to_rgb(planes, ColorSpec("bt2020", False, 10)))
-    assert not np.array_equal(coded, display.to_rgb(planes, PQ_SPEC))
+    assert np.array_equal(coded, screen.to_rgb(planes, ColorSpec("bt2020", False, 10)))
+    assert not np.array_equal(coded, screen.to_rgb(planes, PQ_SPEC))
 
 
 def test_hdr10_tags_switch_the_preview_on():
     source = open_media(hdr10_clip())
-    spec = display.color_spec(source.info, source.layout)
+    spec = screen.color_spec(source.info, source.layout)
     assert (spec.transfer, spec.primaries, spec.matrix, spec.screen_conversion) == ("pq", "bt2020", "bt2020", "tone-map")
     assert spec.label == "BT.2020 limited range, 10-bit, PQ (HDR10), peak 1000 nits, BT.2020 primaries"
 
@@ -100,4 +100,4 @@ def test_hdr10_light_level_sets_the_peak(light, nits):
     x265 wrote them into the stream; the preview maps that level to white."""
     source = open_media(hdr10_clip(light=light))
     assert source.info.peak_luminance == nits
-    assert display.color_spec(source.info, source.layout).peak_nits == nits
+    assert screen.color_spec(source.info, source.layout).peak_nits == nits

@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from app.cli import main
-from app.imports import ImportedScores, ScoresFileError, libvmaf_key, load_scores
+from vqinspect.__main__ import main
+from vqinspect.app.scoring.imports import ImportedScores, ScoresFileError, libvmaf_key, load_scores
 from tests.clips import clip, lossless
 from tests.oracle import ffmpeg_exe
 

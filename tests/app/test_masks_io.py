@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from app.errors import InputError
-from app.masks_io import NotAMask, open_mask
+from vqinspect.app.shared.errors import InputError
+from vqinspect.app.masks.reader import NotAMask, open_mask
 from tests.mask_clips import FRAMES, mask_clip
 
 H, W = 48, 64
@@ -134,7 +134,7 @@ def test_small_gray_ids_are_label_maps(tmp_path):
 
 def test_the_void_label_reads_as_background(tmp_path):
     """DAVIS-style void (255) in a palette label map and in a gray one: never an object id."""
-    from app.masks_io import VOID_LABEL
+    from vqinspect.app.masks.reader import VOID_LABEL
     from tests.mask_clips import write_palette_png
 
     c = mask_clip()

@@ -4,9 +4,9 @@ import random
 import numpy as np
 import pytest
 
-from app.errors import MediaError, UnsupportedFormat
-from app.frame_cache import FrameCache
-from app.media import RawSpec, open_media
+from vqinspect.app.shared.errors import MediaError, UnsupportedFormat
+from vqinspect.app.media.frame_cache import FrameCache
+from vqinspect.app.media.source import RawSpec, open_media
 from tests.clips import clip, image_sequence, lossless, timed_clip
 
 OPEN_GOP_264 = {"x264-params": "keyint=12:min-keyint=12:bframes=3:b-pyramid=normal:open-gop=1:scenecut=0"}
@@ -47,7 +47,7 @@ def _sequential(source):
     """Every frame by plain in-order decoding through PyAV, independent of our index."""
     import av
 
-    from app.frames import frame_planes
+    from vqinspect.app.media.frames import frame_planes
 
     out = []
     with av.open(str(source.path)) as c:

@@ -11,18 +11,17 @@ import cv2
 import numpy as np
 import pytest
 
-from app.cli import main as vq_main
-from app.display import to_rgb
-from app.frame_service import display_specs
-from app.media import open_media
-from app.pairing import make_pair
-from app.report import build_report, plot_groups
-from app.report_html import render_html
-from app.report_cli import report_main
-from app.report_images import Crop, ReportImageRenderer, choose_crop, map_on_frame
-from app.report_plot import series_svg
-from app.workspace import Bookmark
-from metrics.registry import get_metric
+from vqinspect.__main__ import main as vq_main
+from vqinspect.app.display.screen import to_rgb
+from vqinspect.app.display.screen import pair_color_specs
+from vqinspect.app.media.source import open_media
+from vqinspect.app.scoring.pairing import make_pair
+from vqinspect.app.report.model import build_report, plot_groups
+from vqinspect.app.report.html import render_html
+from vqinspect.app.report.images import Crop, ReportImageRenderer, choose_crop, map_on_frame
+from vqinspect.app.report.plot import series_svg
+from vqinspect.app.inspector.workspace import Bookmark
+from vqinspect.metrics.registry import get_metric
 from tests.clips import clip, lossless
 from tests.oracle import ffmpeg_exe
 
@@ -76,7 +75,7 @@ def private_cache(tmp_path, monkeypatch):
 
 
 def _report(*args) -> int:
-    return report_main([str(a) for a in args] + ["--quiet", "--threads", "1"])
+    return vq_main(["report", *(str(a) for a in args), "--quiet", "--threads", "1"])
 
 
 def test_report_from_scores_json_matches_the_json(pair, scores_json, tmp_path, capsys):
@@ -123,7 +122,7 @@ def test_report_scores_and_then_uses_the_cache(pair, tmp_path, monkeypatch, caps
     def no_scoring(self):
         raise AssertionError("scored again")
 
-    monkeypatch.setattr("app.engine.ScoringJob.run", no_scoring)
+    monkeypatch.setattr("vqinspect.app.scoring.engine.ScoringJob.run", no_scoring)
     assert _report(ref, dist, "-o", tmp_path / "b.html", "--metrics", "psnr,ssim", "--worst", "2") == 0
     assert "cached" in capsys.readouterr().err
     a, b = Page((tmp_path / "a.html").read_text()), Page((tmp_path / "b.html").read_text())
@@ -147,7 +146,7 @@ def test_file_names_and_notes_are_escaped(pair, scores_json, tmp_path):
 
 
 def test_bookmarks_section(pair, scores_json, tmp_path):
-    from app.imports import load_scores
+    from vqinspect.app.scoring.imports import load_scores
 
     result = load_scores(scores_json).result
     png = cv2.imencode(".png", np.zeros((30, 40, 3), np.uint8))[1].tobytes()
@@ -178,7 +177,7 @@ def test_report_from_a_libvmaf_log(pair, tmp_path):
 
 
 def test_paged_variant_has_svg_pictures_and_no_script(scores_json):
-    from app.imports import load_scores
+    from vqinspect.app.scoring.imports import load_scores
 
     report = build_report(load_scores(scores_json).result, worst=2)
     page = Page(render_html(report, paged=True))
@@ -206,7 +205,7 @@ def test_bad_input_exits_2_with_one_line(pair, tmp_path, monkeypatch, capsys, ar
 
 def test_pdf_without_the_qt_writer_is_a_clear_error(pair, scores_json, tmp_path, monkeypatch, capsys):
     ref, dist = pair
-    monkeypatch.setitem(sys.modules, "widgets.pdf", None)
+    monkeypatch.setitem(sys.modules, "vqinspect.widgets.pdf", None)
     assert _report(ref, dist, "-o", tmp_path / "r.pdf", "--scores", scores_json, "--worst", "1") == 2
     assert "PDF output needs the Qt PDF writer" in capsys.readouterr().err
 
@@ -222,7 +221,7 @@ def test_worst_frame_pictures(pair):
     c = panels.crop
     assert (c.width, c.height) == (160, 90) and panels.frame_size == SMALL and panels.locator
     decoded = cv2.cvtColor(cv2.imdecode(np.frombuffer(panels.panels[0].png, np.uint8), 1), cv2.COLOR_BGR2RGB)
-    expected = to_rgb(reference, display_specs(p)[0])[c.y:c.y + c.height, c.x:c.x + c.width]
+    expected = to_rgb(reference, pair_color_specs(p)[0])[c.y:c.y + c.height, c.x:c.x + c.width]
     assert np.array_equal(decoded, expected)                 # the crop is the frame as the inspector shows it
     bar = panels.panels[3].colorbar
     assert bar.colormap == "inferno" and not bar.higher_is_worse
@@ -261,17 +260,7 @@ def test_svg_plot_gaps_marks_and_escaping():
 
 def test_plot_groups():
     keys = ["psnr_y", "psnr_u", "psnr_v", "psnr_avg", "ssim", "ms_ssim", "vmaf", "vif_scale0", "adm2", "motion2"]
-    assert plot_groups(keys) == [("psnr", ["psnr_y", "psnr_u", "psnr_v", "psnr_avg"]), ("ssim", ["ssim"]),
-                                 ("ms_ssim", ["ms_ssim"]), ("vmaf", ["vmaf"])]
-    assert plot_groups(["vif_scale0", "vif_scale1", "adm2"]) == [("vif", ["vif_scale0", "vif_scale1"]),
-                                                                 ("adm", ["adm2"])]
-
-
-def test_app_modules_import_without_qt():
-    code = ("import sys\n"
-            "for name in ('PySide6', 'pyqtgraph', 'shiboken6'):\n"
-            "    sys.modules[name] = None\n"
-            "import app.imports, app.workspace, app.score_cache, app.report, app.report_images, "
-            "app.report_plot, app.report_html, app.report_cli\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    assert plot_groups(keys) == [("psnr", ("psnr_y", "psnr_u", "psnr_v", "psnr_avg")), ("ssim", ("ssim",)),
+                                 ("ms_ssim", ("ms_ssim",)), ("vmaf", ("vmaf",))]
+    assert plot_groups(["vif_scale0", "vif_scale1", "adm2"]) == [("vif", ("vif_scale0", "vif_scale1")),
+                                                                 ("adm", ("adm2",))]

@@ -6,11 +6,11 @@ import shutil
 import numpy as np
 import pytest
 
-from app.engine import ScoringJob
-from app.media import open_media
-from app.pairing import make_pair
-from app.score_cache import FileIdentity, ScoreCache, cache_root
-from metrics.registry import get_metric
+from vqinspect.app.scoring.engine import ScoringJob
+from vqinspect.app.media.source import open_media
+from vqinspect.app.scoring.pairing import make_pair
+from vqinspect.app.scoring.score_cache import FileIdentity, ScoreCache, cache_root
+from vqinspect.metrics.registry import get_metric
 from tests.clips import clip, lossless
 
 SMALL = (320, 180)

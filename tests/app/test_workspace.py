@@ -8,9 +8,9 @@ import textwrap
 import numpy as np
 import pytest
 
-from app.results import ScoreResult, ScoreTable
-from app.view_state import ViewSettings, Viewport
-from app.workspace import Bookmark, Workspace, WorkspaceError, apply_view, view_to_dict
+from vqinspect.app.scoring.results import ScoreResult, ScoreTable
+from vqinspect.app.inspector.view_state import ViewSettings, Viewport
+from vqinspect.app.inspector.workspace import Bookmark, Workspace, WorkspaceError, apply_view, view_to_dict
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 
@@ -74,7 +74,7 @@ def test_crash_mid_save_keeps_the_old_file(tmp_path):
     before = path.read_bytes()
     script = textwrap.dedent(f"""
         import os
-        from app.workspace import Workspace
+        from vqinspect.app.inspector.workspace import Workspace
         ws = Workspace.load({str(path)!r})
         ws.offset = 99
         ws.bookmarks = ws.bookmarks * 2000            # a big write

@@ -15,7 +15,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from app.footage import footage_path
+from vqinspect.app.media.footage import footage_path
 from tests.clips import clip, lossless
 from tests.oracle import libvmaf_frames
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from metrics import masks as mm
+from vqinspect.metrics import masks as mm
 from tests.mask_clips import CORRUPTED, FRAMES, mask_clip
 
 

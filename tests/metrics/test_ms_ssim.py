@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from metrics._filters import lpf_decimate
-from metrics.ms_ssim import MIN_SIZE, ms_ssim_score
-from metrics.registry import FrameInput, MetricError, get_metric
+from vqinspect.metrics._filters import lpf_decimate
+from vqinspect.metrics.ms_ssim import MIN_SIZE, ms_ssim_score
+from vqinspect.metrics.registry import FrameInput, MetricError, get_metric
 from tests.clips import clip, lossless
 from tests.metrics import naive
 from tests.oracle import libvmaf_frames

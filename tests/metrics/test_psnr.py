@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from metrics.psnr import psnr_scores, squared_error_map
-from metrics.registry import FrameInput, MetricError, get_metric
+from vqinspect.metrics.psnr import psnr_scores, squared_error_map
+from vqinspect.metrics.registry import FrameInput, MetricError, get_metric
 from tests.clips import clip, lossless
 from tests.metrics import naive
 from tests.oracle import ffmpeg_exe

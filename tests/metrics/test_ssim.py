@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from metrics.registry import FrameInput, MetricError, get_metric
-from metrics._filters import box_decimate
-from metrics.ssim import ssim_map, ssim_scale_factor, ssim_score
+from vqinspect.metrics.registry import FrameInput, MetricError, get_metric
+from vqinspect.metrics._filters import box_decimate
+from vqinspect.metrics.ssim import ssim_map, ssim_scale_factor, ssim_score
 from tests.metrics import naive
 
 # The kernel repeats libvmaf's float32/float64 arithmetic step by step, so it agrees with

@@ -7,8 +7,8 @@ import av
 import numpy as np
 import pytest
 
-from metrics import masks as mm
-from metrics import temporal as tm
+from vqinspect.metrics import masks as mm
+from vqinspect.metrics import temporal as tm
 from tests.mask_clips import CORRUPTED, DROPOUT, FRAMES, mask_clip
 
 AFFECTED = sorted({t for k in CORRUPTED for t in (k, k + 1) if t < FRAMES})   # pairs touching a corruption

@@ -10,10 +10,10 @@ import threading
 import numpy as np
 import pytest
 
-from metrics.registry import FrameInput, MetricError
-from metrics.vmaf import KEYS, MAPS, adm, motion, vif, vmaf_metric, warm_up
-from metrics.vmaf.features import MIN_SIZE, adm2_score, frame_features
-from metrics.vmaf.prepare import Workspace, to_float
+from vqinspect.metrics.registry import FrameInput, MetricError
+from vqinspect.metrics.vmaf import KEYS, MAPS, adm, motion, vif, vmaf_metric, warm_up
+from vqinspect.metrics.vmaf.features import MIN_SIZE, adm2_score, frame_features
+from vqinspect.metrics.vmaf.prepare import Workspace, to_float
 from tests.metrics import naive_vmaf as nv
 
 

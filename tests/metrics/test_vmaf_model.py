@@ -8,7 +8,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from metrics.vmaf import BUILTIN_MODELS, VmafModelError, load_model, vmaf_metric
+from vqinspect.metrics.vmaf import BUILTIN_MODELS, VmafModelError, load_model, vmaf_metric
 
 
 def model_json(name: str = "vmaf_v0.6.1") -> dict:

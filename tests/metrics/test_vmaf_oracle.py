@@ -11,10 +11,10 @@ import av
 import numpy as np
 import pytest
 
-from app.encode import encode_video
-from app.footage import footage_path
-from metrics.registry import FrameInput
-from metrics.vmaf import vmaf_metric
+from vqinspect.app.media.encode import encode_video
+from vqinspect.app.media.footage import footage_path
+from vqinspect.metrics.registry import FrameInput
+from vqinspect.metrics.vmaf import vmaf_metric
 from tests.clips import CLIP_DIR, clip, lossless
 from tests.oracle import libvmaf_frames
 

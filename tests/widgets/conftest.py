@@ -80,7 +80,7 @@ def libvmaf_log(pair_paths, tmp_path_factory):
 @pytest.fixture
 def scoring_runs(monkeypatch):
     """The pairs of every ScoringJob that runs from now on (reused scores add none)."""
-    from app.engine import ScoringJob
+    from vqinspect.app.scoring.engine import ScoringJob
 
     runs = []
     run = ScoringJob.run
@@ -103,9 +103,9 @@ def settings(tmp_path):
 @pytest.fixture
 def make_window(qtbot, settings):
     """Build inspector windows (psnr + ssim scored) that are closed, and checked, at the end."""
-    from app.metric_choice import MetricChoice
-    from widgets.launch import application
-    from widgets.main_window import InspectorWindow
+    from vqinspect.app.scoring.metric_choice import MetricChoice
+    from vqinspect.widgets.launch import application
+    from vqinspect.widgets.main_window import InspectorWindow
 
     application()
     windows = []

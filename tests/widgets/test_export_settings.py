@@ -5,8 +5,8 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from app.errors import InputError
-from widgets import export, settings_store
+from vqinspect.app.shared.errors import InputError
+from vqinspect.widgets import export, settings_store
 
 
 def test_export_is_the_view_pixels_with_a_caption(opened, tmp_path):

@@ -8,7 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from widgets.launch import EXIT_BAD_INPUT, gui_parser, run_gui
+from vqinspect.__main__ import main as vq_main
+from vqinspect.app.cli.options import EXIT_BAD_INPUT
+from vqinspect.widgets.launch import gui_parser, run_gui
 
 
 def _import(w, qtbot, path) -> None:
@@ -88,8 +90,8 @@ def test_command_line_scores_option(pair_paths, libvmaf_log, qtbot, monkeypatch,
     """``vqinspect REF DIST --scores FILE`` opens the window with the file's series plotted."""
     from PySide6.QtWidgets import QApplication
 
-    from widgets import launch
-    from widgets.main_window import InspectorWindow
+    from vqinspect.widgets import launch
+    from vqinspect.widgets.main_window import InspectorWindow
 
     assert gui_parser().parse_args(["a", "b", "--scores", "x.json"]).scores == "x.json"
     seen = {}
@@ -108,7 +110,7 @@ def test_command_line_scores_option(pair_paths, libvmaf_log, qtbot, monkeypatch,
     monkeypatch.setattr(launch, "application", lambda: App())
     monkeypatch.setattr(launch, "freeze_startup_objects", lambda: None)
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
-    monkeypatch.setattr("widgets.settings_store.default_settings", lambda: settings)
+    monkeypatch.setattr("vqinspect.widgets.settings_store.default_settings", lambda: settings)
     assert run_gui([*pair_paths, "--scores", str(libvmaf_log), "--metrics", "psnr,ssim"]) == 0
     assert seen["imports"] == [str(libvmaf_log)]
     assert f"vmaf ({_label(libvmaf_log)})" in seen["curves"]
@@ -117,6 +119,6 @@ def test_command_line_scores_option(pair_paths, libvmaf_log, qtbot, monkeypatch,
 def test_command_line_bad_scores_file_exits_with_one_line(pair_paths, tmp_path, capsys):
     bad = tmp_path / "log.xml"
     bad.write_text("<notvmaf/>")
-    assert run_gui([*pair_paths, "--scores", str(bad)]) == EXIT_BAD_INPUT
+    assert vq_main([*pair_paths, "--scores", str(bad)]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and str(bad) in err and "not a libvmaf log" in err

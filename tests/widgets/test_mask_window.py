@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from app.masks import MaskOptions, open_mask_inputs
+from vqinspect.app.masks.scorer import MaskOptions, open_mask_inputs
 from tests.mask_clips import DROPOUT, EMPTY, mask_clip
 
 
 @pytest.fixture
 def mask_window(qtbot):
-    from widgets.launch import application
-    from widgets.mask_window import MaskWindow
+    from vqinspect.widgets.launch import application
+    from vqinspect.widgets.mask_window import MaskWindow
 
     application()
     c = mask_clip()

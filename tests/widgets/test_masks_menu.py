@@ -39,7 +39,7 @@ def test_masks_that_cannot_be_scored_are_one_status_line(make_window, qtbot, tmp
 
 
 def test_the_dialog_wants_a_prediction_and_returns_the_paths(qtbot):
-    from widgets.dialogs import MaskPathsDialog
+    from vqinspect.widgets.dialogs import MaskPathsDialog
 
     dialog = MaskPathsDialog()
     qtbot.addWidget(dialog)

@@ -4,7 +4,7 @@ import json
 import pypdf
 import pytest
 
-from app.cli import main
+from vqinspect.__main__ import main
 from tests.clips import clip, lossless
 
 

@@ -9,7 +9,7 @@ import time
 import pytest
 from PySide6.QtCore import Qt
 
-from app.report_images import ReportImageRenderer
+from vqinspect.app.report.images import ReportImageRenderer
 
 NOTE = "ringing <around> the ears & eyes"
 
@@ -122,7 +122,7 @@ def test_closing_mid_export_cancels_and_writes_nothing(opened, qtbot, tmp_path, 
 
 def test_a_report_made_while_scoring_says_so_and_uses_the_frames_scored(make_window, qtbot, long_pair_paths,
                                                                         tmp_path, monkeypatch):
-    from app.engine import ScoringJob
+    from vqinspect.app.scoring.engine import ScoringJob
 
     score_frame = ScoringJob._score_frame
     monkeypatch.setattr(ScoringJob, "_score_frame", lambda job, frame: time.sleep(0.03) or score_frame(job, frame))

@@ -59,11 +59,37 @@ def test_a_cancelled_run_is_not_cached(make_window, qtbot, long_pair_paths, scor
 
 def test_scores_cached_by_the_report_command_open_without_scoring(make_window, qtbot, pair_paths, tmp_path,
                                                                   score_cache, scoring_runs, capsys):
-    from app.report_cli import report_main
+    from vqinspect.__main__ import main as vq_main
 
-    assert report_main([*pair_paths, "-o", str(tmp_path / "r.html"), "--metrics", "psnr,ssim", "--quiet"]) == 0
+    assert vq_main(["report", *pair_paths, "-o", str(tmp_path / "r.html"), "--metrics", "psnr,ssim", "--quiet"]) == 0
     assert len(_entries(score_cache)) == 1 and len(scoring_runs) == 1
     w = make_window(metrics=("psnr", "ssim"))
     with qtbot.waitSignal(w.scoring_finished, timeout=20_000):
         w.open_paths(*pair_paths)
+    assert len(scoring_runs) == 1 and w.runner is None and w.session.table.count == 10
+
+
+def test_a_raw_pair_scored_by_report_with_a_decimal_rate_opens_from_the_cache(make_window, qtbot, pair_paths,
+                                                                              tmp_path, score_cache, scoring_runs):
+    """``report --fps 29.97`` and the window (which holds the rate as a fraction) key the cache alike."""
+    import av
+
+    from vqinspect.__main__ import main as vq_main
+    from vqinspect.app.media.open_options import open_options
+
+    raw = []
+    for k, path in enumerate(pair_paths):
+        out = tmp_path / f"clip{k}.yuv"
+        with av.open(path) as container, open(out, "wb") as f:
+            for frame in container.decode(video=0):
+                f.write(frame.reformat(format="yuv420p").to_ndarray().tobytes())
+                size = f"{frame.width}x{frame.height}"
+        raw.append(str(out))
+    assert vq_main(["report", *raw, "--size", size, "--pix-fmt", "yuv420p", "--fps", "29.97", "-o",
+                    str(tmp_path / "r.html"), "--metrics", "psnr,ssim", "--quiet"]) == 0
+    assert len(_entries(score_cache)) == 1 and len(scoring_runs) == 1
+    w = make_window(metrics=("psnr", "ssim"))
+    w.open_options = open_options(raw, size, "yuv420p", "2997/100")
+    with qtbot.waitSignal(w.scoring_finished, timeout=20_000):
+        w.open_paths(*raw)
     assert len(scoring_runs) == 1 and w.runner is None and w.session.table.count == 10

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from widgets.launch import NO_DISPLAY, run_gui
-from widgets.snapshot import snapshot_main
+from vqinspect.widgets.launch import NO_DISPLAY, run_gui
+from vqinspect.__main__ import main as vq_main
 
 APPROVED = Path(__file__).parent / "approved"
 # Allowed difference: a handful of pixels (font hinting, a status text) but not a shifted
@@ -53,16 +53,16 @@ def assert_image_approved(actual: Path, name: str, tmp_path: Path) -> None:
 
 def test_snapshot_side_by_side_matches_the_approved_image(pair_paths, tmp_path, capsys):
     out = tmp_path / "side_by_side.png"
-    rc = snapshot_main([*pair_paths, "--frame", "3", "--view", "side-by-side", "--out", str(out),
-                        "--size", "1280x800", "--metrics", "psnr,ssim"])
+    rc = vq_main(["snapshot", *pair_paths, "--frame", "3", "--view", "side-by-side", "--out", str(out),
+                        "--window-size", "1280x800", "--metrics", "psnr,ssim"])
     assert rc == 0 and capsys.readouterr().out.strip() == str(out)
     assert_image_approved(out, "side_by_side", tmp_path)
 
 
 def test_snapshot_heatmap_view_only_has_the_view_and_a_caption(pair_paths, tmp_path):
     out = tmp_path / "heat.png"
-    rc = snapshot_main([*pair_paths, "--frame", "2", "--view", "heatmap:ssim", "--out", str(out),
-                        "--size", "1000x700", "--metrics", "psnr", "--no-scores", "--view-only",
+    rc = vq_main(["snapshot", *pair_paths, "--frame", "2", "--view", "heatmap:ssim", "--out", str(out),
+                        "--window-size", "1000x700", "--metrics", "psnr", "--no-scores", "--view-only",
                         "--colormap", "viridis"])
     assert rc == 0
     image = _load(out)
@@ -76,13 +76,13 @@ def test_snapshot_heatmap_view_only_has_the_view_and_a_caption(pair_paths, tmp_p
     (["{ref}", "{dist}", "--out", "{out}", "--view", "sideways"], "--view 'sideways'"),
     (["{ref}", "{dist}", "--out", "{out}", "--view", "heatmap:nope"], "no such map"),
     (["{ref}", "{dist}", "--out", "{out}", "--frame", "40", "--no-scores"], "--frame 40 is outside"),
-    (["{ref}", "{dist}", "--out", "{out}", "--size", "big"], "--size wants WxH"),
+    (["{ref}", "{dist}", "--out", "{out}", "--window-size", "big"], "--window-size wants WxH"),
     (["{ref}", "{dist}", "--out", "/no/such/folder/x.png", "--no-scores"], "does not exist"),
     (["{ref}", "{dist}", "--out", "{out}", "--metrics", "psnr,nope"], "unknown metric 'nope'"),
 ])
 def test_snapshot_bad_input_is_one_clear_line(pair_paths, tmp_path, capsys, args, message):
     filled = [a.format(ref=pair_paths[0], dist=pair_paths[1], out=tmp_path / "x.png") for a in args]
-    assert snapshot_main(filled) == 2
+    assert vq_main(["snapshot", *filled]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
 
@@ -100,15 +100,15 @@ def test_without_a_display_the_gui_writes_a_snapshot_and_says_so(pair_paths, tmp
 
 
 def test_gui_bad_arguments_return_2(capsys):
-    assert run_gui(["a.mp4", "b.mp4", "--metrics", "bogus"]) == 2
+    assert vq_main(["a.mp4", "b.mp4", "--metrics", "bogus"]) == 2
     assert "unknown metric 'bogus'" in capsys.readouterr().err
 
 
 def test_gui_opens_the_pair_and_returns_when_closed(pair_paths, qapp, monkeypatch, tmp_path):
     from PySide6.QtCore import QSettings, QTimer
 
-    from widgets import settings_store
-    from widgets.main_window import InspectorWindow
+    from vqinspect.widgets import settings_store
+    from vqinspect.widgets.main_window import InspectorWindow
 
     monkeypatch.setattr(settings_store, "default_settings",
                         lambda: QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
@@ -134,7 +134,7 @@ def test_snapshot_of_hdr10_is_tone_mapped_unless_asked_for_coded_values(tmp_path
     shots = {}
     for name, extra in (("mapped", []), ("coded", ["--coded"])):
         out = tmp_path / f"{name}.png"
-        assert snapshot_main([clip, clip, "--view", "ab", "--out", str(out), "--size", "900x600",
+        assert vq_main(["snapshot", clip, clip, "--view", "ab", "--out", str(out), "--window-size", "900x600",
                               "--metrics", "psnr", "--no-scores", "--view-only", *extra]) == 0
         shots[name] = _load(out)[:-40].astype(int)                # without the caption
     chroma = {name: float(np.mean(s.max(axis=2) - s.min(axis=2))) for name, s in shots.items()}

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from app.media import open_media
+from vqinspect.app.media.source import open_media
 
 
 def test_opening_a_pair_fills_panels_plots_and_summary(opened, pair_paths):

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.score_cache import FileIdentity
+from vqinspect.app.scoring.score_cache import FileIdentity
 
 
 def _save(w, qtbot, path) -> Path:
@@ -174,9 +174,9 @@ def test_nothing_to_save_without_a_pair(make_window):
 def test_raw_video_settings_survive_the_round_trip():
     from fractions import Fraction
 
-    from app.errors import InputError
-    from app.media import RawSpec
-    from widgets.launch import options_from_plain, plain_options
+    from vqinspect.app.shared.errors import InputError
+    from vqinspect.app.media.source import RawSpec
+    from vqinspect.app.media.open_options import options_from_plain, plain_options
 
     for options in ({"raw": None, "fps": None}, {"raw": None, "fps": Fraction(30000, 1001)},
                     {"raw": RawSpec(352, 288, "yuv420p10le", Fraction(50)), "fps": Fraction(50)}):

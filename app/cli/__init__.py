@@ -1,0 +1,1 @@
+"""The command-line front ends: shared options and one module per subcommand."""

@@ -1,0 +1,238 @@
+"""``vqinspect report REF DIST -o report.html``: score (or reuse scores) and write a QC report.
+
+Scores come from the score cache, a fresh scoring run, or ``--scores FILE`` (a
+``vqinspect score`` JSON, a libvmaf log or an ffmpeg-quality-metrics result). ``.pdf``
+output goes through the PDF writer the entry point hands over (Qt's, in ``vqinspect.widgets``).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable
+
+from vqinspect.app.cli.options import (EXIT_BAD_INPUT, Parser, add_input_options, add_metric_options,
+                                       add_pair_options, input_options, metric_options, open_inputs,
+                                       parse_metrics)
+from vqinspect.app.shared.errors import InputError
+from vqinspect.metrics.registry import Metric, MetricError, available, get_metric
+
+HTML_SUFFIXES = (".html", ".htm")
+PREFERRED_MAP = ("ssim", "ssim")
+
+
+def report_parser() -> argparse.ArgumentParser:
+    p = Parser(prog="vqinspect report", description="Write a QC report of a distorted "
+                                "clip against its reference: metadata, alignment, pooled statistics, "
+                                "per-frame plots and pictures of the worst frames.")
+    p.add_argument("reference")
+    p.add_argument("distorted")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="report.html (self-contained) or report.pdf")
+    p.add_argument("--scores", metavar="FILE", help="reuse scores instead of scoring: a vqinspect score "
+                   "JSON/CSV, a libvmaf log (JSON, XML, CSV) or an ffmpeg-quality-metrics JSON")
+    p.add_argument("--worst", type=int, default=6, metavar="N", help="pictures of the N worst frames (default 6)")
+    p.add_argument("--by", metavar="KEY", help="score that ranks the frames (default: the first metric's)")
+    p.add_argument("--map", metavar="METRIC:MAP", help="heatmap of the worst frames, e.g. ssim:ssim or "
+                   "psnr:squared_error, or 'none' (default: a map of the ranking metric)")
+    p.add_argument("--colormap", default="inferno", help="heatmap colormap (inferno, viridis, magma, ...)")
+    p.add_argument("--crop", default="480x270", metavar="WxH", help="size of the pictures' region, "
+                   "shown 1:1 (default 480x270; the whole frame when smaller)")
+    p.add_argument("--title", help="title of the report")
+    add_metric_options(p)
+    add_pair_options(p, offset_default=None)
+    p.add_argument("--threads", type=int, default=None, metavar="N", help="kernel threads (default: all cores)")
+    p.add_argument("--no-cache", action="store_true", help="score again even if cached scores exist")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_input_options(p)
+    return p
+
+
+PdfWriter = Callable[[str, Path], None]
+
+
+def report_main(argv: list[str], write_pdf: PdfWriter | None = None) -> int:
+    """``vqinspect report``; ``write_pdf(html, path)`` makes PDFs (None: only HTML can be written)."""
+    return _run(report_parser().parse_args(argv), write_pdf)
+
+
+def _run(args, write_pdf: PdfWriter | None) -> int:
+    from vqinspect.app.scoring.pairing import make_pair, parse_range
+    from vqinspect.app.report.model import build_report
+    from vqinspect.app.report.html import render_html, write_html
+    from vqinspect.app.report.images import ReportImageRenderer
+
+    out = Path(args.output)
+    kind = output_kind(out)
+    if kind == "pdf":
+        write_pdf = check_pdf_writer(out, write_pdf)
+    crop = _parse_crop(args.crop)
+    if args.worst < 0:
+        raise InputError(None, "--worst must be 0 or more")
+    try:
+        frames = parse_range(args.frames)
+    except ValueError as exc:
+        raise InputError(None, str(exc)) from None
+    ref, dist = open_inputs(args)
+    notes: list[str] = []
+    if args.scores:
+        result, source, offset, notes = _imported_result(args, ref, dist)
+        pair = make_pair(ref, dist, offset, frames, force_rate=args.force_rate, scaler=args.scaler)
+        result.reference, result.distorted = pair.reference.info.as_dict(), pair.distorted.info.as_dict()
+        if not result.alignment:                  # a file from another tool: the pair's, its frames
+            result.alignment = {**pair.alignment(), "start": result.table.start, "stop": result.table.stop}
+        metric_names = result.metrics
+    else:
+        metrics = parse_metrics(args.metrics, metric_options(args))
+        pair = make_pair(ref, dist, args.offset or 0, frames, force_rate=args.force_rate, scaler=args.scaler)
+        result, source = _scores(pair, metrics, args)
+        metric_names = [m.name for m in metrics]
+    by = args.by
+    map_metric, map_name = choose_map(args.map, by or _default_by(result), metric_names)
+    with ReportImageRenderer(pair, map_metric, map_name, colormap=_colormap(args.colormap),
+                             crop_size=crop) as renderer:
+        report = build_report(result, worst=args.worst, by=by, render_frame=renderer.render,
+                              source=source, title=args.title, notes=notes,
+                              display=tuple(s.description for s in renderer.specs))
+    if kind == "pdf":
+        write_pdf(render_html(report, paged=True), out)
+    else:
+        write_html(report, out)
+    print(out)
+    for problem in result.problems:
+        print(f"vqinspect: {problem}", file=sys.stderr)
+    return EXIT_BAD_INPUT if result.status == "broken" else 0
+
+
+def output_kind(out: Path) -> str:
+    """'html' or 'pdf' from the report's file name; InputError for anything else."""
+    suffix = out.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix == ".pdf":
+        return "pdf"
+    raise InputError(out, "the report must end in .html or .pdf")
+
+
+def _parse_crop(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise InputError(None, f"--crop wants WxH like 480x270, got {text!r}") from None
+    if w < 16 or h < 16:
+        raise InputError(None, f"--crop {text}: at least 16x16, please")
+    return w, h
+
+
+def _colormap(name: str) -> str:
+    from vqinspect.app.display.heatmap import colormap
+
+    try:
+        colormap(name)
+    except KeyError as exc:
+        raise InputError(None, str(exc.args[0])) from None
+    return name
+
+
+def _default_by(result) -> str | None:
+    from vqinspect.app.report.model import default_key
+
+    return default_key(result) if result.table.keys else None
+
+
+def _imported_result(args, ref, dist):
+    """(ScoreResult, source label, offset, notes) from ``--scores``."""
+    from vqinspect.app.scoring.imports import load_scores
+    from vqinspect.app.scoring.results import ScoreResult
+
+    imported = load_scores(args.scores)
+    notes = list(imported.notes)
+    if imported.result is not None:
+        result = imported.result
+        saved = int(result.alignment.get("offset", 0))
+        offset = args.offset if args.offset is not None else saved
+        if offset != saved:
+            notes.append(f"The scores were computed with offset {saved}; the pictures use offset {offset}.")
+        for role, saved, source in (("reference", result.reference, ref), ("distorted", result.distorted, dist)):
+            note = _mismatch(role, saved, source.info)
+            if note:
+                notes.append(note)
+                print(f"vqinspect: {args.scores}: {note}", file=sys.stderr)
+    else:
+        result = ScoreResult(imported.to_table(), [], {}, {}, {})
+        offset = args.offset or 0
+        notes.append(f"Scores imported from {imported.label}; its frame numbers are taken as "
+                     f"reference frame numbers.")
+    return result, imported.label, offset, notes
+
+
+def _mismatch(role: str, saved: dict, info) -> str:
+    """A note when a score file was made from another file than the one given."""
+    if not saved:
+        return ""
+    name, count = Path(str(saved.get("path", ""))).name, saved.get("frame_count")
+    if name and name != Path(info.path).name:
+        return f"the scores were computed for {role} {name}, not {Path(info.path).name}"
+    if count is not None and int(count) != info.frame_count:
+        return f"the scores' {role} had {count} frames, this one has {info.frame_count}"
+    return ""
+
+
+def _scores(pair, metrics: list[Metric], args):
+    """(ScoreResult, source) from the cache or a fresh run, which is then cached."""
+    from vqinspect.app import __version__
+    from vqinspect.app.scoring.score_cache import ScoreCache
+
+    cache = ScoreCache()
+    options = input_options(args)
+    result = None if args.no_cache else cache.load(pair, metrics, options)
+    if result is not None:
+        print("vqinspect: using cached scores (--no-cache to score again)", file=sys.stderr)
+        return result, f"computed by vqinspect {__version__} (cached)"
+    result = score_pair(pair, metrics, args.threads, args.quiet)
+    try:
+        cache.store(result, pair, metrics, options)
+    except OSError as exc:
+        print(f"vqinspect: could not cache the scores ({exc})", file=sys.stderr)
+    return result, f"computed by vqinspect {__version__}"
+
+
+def score_pair(pair, metrics: list[Metric], threads: int | None = None, quiet: bool = False):
+    """Score with the progress bar on stderr, as ``vqinspect score`` does."""
+    from vqinspect.app.cli.score import score_with_progress
+
+    return score_with_progress(pair, metrics, threads, quiet)
+
+
+def choose_map(spec: str | None, by: str | None, metric_names: list[str]) -> tuple[Metric | None, str | None]:
+    """The metric map for the heatmap panels: ``METRIC:MAP``/``MAP``, 'none', or by default a
+    map of the metric that owns the ranking key, else of the scored metrics, else SSIM's."""
+    if spec and spec.lower() == "none":
+        return None, None
+    drawers = []
+    for name in available():
+        try:
+            metric = get_metric(name)
+        except (MetricError, TypeError, ValueError):
+            continue
+        if metric.maps and metric.compute_map is not None:
+            drawers.append(metric)
+    if spec:
+        metric_name, _, map_name = spec.rpartition(":")
+        for m in drawers:
+            if map_name in m.maps and (not metric_name or m.name == metric_name):
+                return m, map_name
+        known = ", ".join(f"{m.name}:{n}" for m in drawers for n in m.maps) or "none"
+        raise InputError(None, f"--map {spec}: no such map (available: {known})")
+    ranked = [m for m in drawers if by in m.keys]
+    ranked += [m for name in metric_names for m in drawers if m.name == name]
+    ranked += [m for m in drawers if (m.name, m.maps[0]) == PREFERRED_MAP]
+    return (ranked[0], ranked[0].maps[0]) if ranked else (None, None)
+
+
+def check_pdf_writer(out: Path, write_pdf: PdfWriter | None) -> PdfWriter:
+    """The PDF writer, or an InputError saying PDF output is not available here."""
+    if write_pdf is None:
+        raise InputError(out, "PDF output needs the Qt PDF writer, which this command was not given; "
+                              "write .html instead")
+    return write_pdf

@@ -1,0 +1,1 @@
+"""What the screen shows: YUV to RGB, HDR preview, heatmaps (numbers to pictures, no Qt)."""

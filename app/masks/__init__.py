@@ -1,0 +1,1 @@
+"""The mask mode: temporal consistency of predicted masks and mattes."""

@@ -1,0 +1,1 @@
+"""QC reports: what they say, their pictures, plots and HTML."""

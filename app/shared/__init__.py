@@ -1,0 +1,1 @@
+"""Small pieces every part of the application uses: errors, events, text formatting."""

@@ -1,0 +1,48 @@
+"""Text people read and type: numbers in tables, frame rates and sizes on the command line."""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from vqinspect.app.shared.errors import InputError
+
+MISSING = "–"
+
+
+def format_number(value, missing: str = MISSING) -> str:
+    """A score for a table: 4 decimals below 10, 3 above; ``missing`` for None, NaN and inf."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value):
+        return missing
+    return f"{value:.4f}" if abs(value) < 10 else f"{value:.3f}"
+
+
+def parse_fps(text: str | None, flag: str = "--fps") -> Fraction | None:
+    """``25``, ``29.97`` or ``30000/1001`` as a positive Fraction (None for no text)."""
+    if text is None or str(text).strip() == "":
+        return None
+    try:
+        fps = Fraction(str(text).strip()).limit_denominator(100000)
+    except (ValueError, ZeroDivisionError):
+        raise InputError(None, f"{flag} wants a number like 25 or 30000/1001, got {text!r}") from None
+    if fps <= 0:
+        raise InputError(None, f"{flag} must be positive")
+    return fps
+
+
+def parse_size(text: str, flag: str = "--size") -> tuple[int, int]:
+    """``WxH`` as two positive integers."""
+    try:
+        w, h = (int(v) for v in str(text).lower().split("x"))
+    except ValueError:
+        raise InputError(None, f"{flag} wants WxH like 1920x1080, got {text!r}") from None
+    if w <= 0 or h <= 0:
+        raise InputError(None, f"{flag} must be positive, got {text!r}")
+    return w, h
+
+
+def aligned_columns(rows: list[list[str]]) -> list[str]:
+    """Rows of cells as terminal lines: the first column left-aligned, the others right."""
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    return ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+            for r in rows]
