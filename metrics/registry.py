@@ -13,6 +13,7 @@ values are known.
 from __future__ import annotations
 
 import importlib
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
@@ -43,11 +44,15 @@ class KeyInfo:
         return self.better == HIGHER
 
     def format(self, value) -> str:
-        from math import isfinite
+        return format_value(value, self.digits)
 
-        if value is None or not isinstance(value, (int, float)) or not isfinite(value):
-            return "–"
-        return f"{value:.{self.digits}f}" if abs(value) < 10 else f"{value:.{max(self.digits - 1, 1)}f}"
+
+def format_value(value, digits: int = 4, missing: str = "–") -> str:
+    """A score for a table: ``digits`` decimals below 10, one fewer above; ``missing`` for
+    None, NaN and infinity."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return missing
+    return f"{value:.{digits}f}" if abs(value) < 10 else f"{value:.{max(digits - 1, 1)}f}"
 
 
 @dataclass(frozen=True)
@@ -349,20 +354,29 @@ register(MetricInfo(
     keys=(_k("ms_ssim"),), primary="ms_ssim"))
 
 _VMAF_FEATURES = ("vif_scale0", "vif_scale1", "vif_scale2", "vif_scale3", "adm2", "adm_scale0",
-                  "adm_scale1", "adm_scale2", "adm_scale3", "motion", "motion2", "motion3", "adm3", "aim")
+                  "adm_scale1", "adm_scale2", "adm_scale3", "motion", "motion2", "motion3", "adm3", "aim",
+                  "vmaf_cambi", "speed_chroma_u", "speed_chroma_v", "speed_chroma_uv")
+_VMAF_LOWER = ("motion", "aim", "vmaf_cambi", "speed_chroma")  # key prefixes where lower is better
 register(MetricInfo(
     "vmaf", "vqinspect.metrics.vmaf.metric:vmaf_metric",
     "VMAF and its features, as libvmaf computes them",
     keys=(_k("vmaf"),) + tuple(
-        _k(k, better=LOWER if k.startswith("motion") else HIGHER, group=k.rstrip("0123").removesuffix("_scale"),
-           feature=True) for k in _VMAF_FEATURES),
+        _k(k, better=LOWER if k.startswith(_VMAF_LOWER) else HIGHER,
+           group=k.rstrip("0123").removesuffix("_scale").removesuffix("_u").removesuffix("_v"),
+           feature=True) for k in _VMAF_FEATURES)
+    + (_k("vmaf_bagging", group="vmaf"), _k("vmaf_ci_p95_lo", group="vmaf"), _k("vmaf_ci_p95_hi", group="vmaf"),
+       _k("vmaf_stddev", better=LOWER, group="vmaf_stddev")),
     primary="vmaf", ranking=0,
     maps=(MapInfo("vmaf_tiles", HIGHER, value_range=(0.0, 100.0), label="VMAF per tile"),)
     + tuple(MapInfo(f"vif_loss_scale{s}", LOWER, unit="bits", label=f"VIF loss, scale {s}") for s in range(4))
-    + tuple(MapInfo(f"adm_loss_scale{s}", LOWER, label=f"ADM loss, scale {s}") for s in range(4)),
+    + tuple(MapInfo(f"adm_loss_scale{s}", LOWER, label=f"ADM loss, scale {s}") for s in range(4))
+    + (MapInfo("adm3_loss", LOWER, scale="cube_root", label="ADM3 loss (DLM and AIM)"),
+       MapInfo("speed_chroma", LOWER, label="SpEED chroma difference per block"),
+       MapInfo("vmaf_cambi", LOWER, label="CAMBI banding (the model's options)")),
     options=(OptionInfo("vmaf", "model", str, "vmaf_v0.6.1", metavar="NAME|PATH",
-                        help="VMAF model: vmaf_v0.6.1 (default), vmaf_v0.6.1neg, vmaf_4k_v0.6.1 "
-                             "or a libvmaf JSON file"),)))
+                        help="VMAF model: a name (see vqinspect score --list-models: vmaf_v0.6.1, "
+                             "vmaf_v1.0.16_3d0h, vmaf_b_v0.6.3, ...) or a libvmaf JSON model or "
+                             "model collection"),)))
 
 # The mask mode's measures (``vqinspect masks``): declared for their meaning (direction, plots).
 _MASK_LOWER = ("flip_rate", "warp_error", "mad", "mse", "grad", "dtssd", "occluded")
@@ -397,3 +411,33 @@ register(MetricInfo(
           _k("delta_e_itp_p99", LOWER, unit="ΔE ITP", label="ΔE ITP, worst 1 %")),
     primary="delta_e_itp_mean",
     maps=(MapInfo("delta_e_itp", LOWER, unit="ΔE ITP", marks=(1.0,), label="ΔE ITP"),)))
+
+register(MetricInfo(
+    "cambi", "vqinspect.metrics.cambi:cambi_metric",
+    "CAMBI banding index as libvmaf computes it, on the distorted clip (0 = none, ~5 slightly annoying)",
+    keys=(_k("cambi", LOWER), _k("cambi_source", LOWER, label="CAMBI of the reference"),
+          _k("cambi_full_reference", LOWER, label="CAMBI added by the encode")),
+    primary="cambi", no_reference=True,
+    maps=tuple(MapInfo(f"c_values_scale{s}", LOWER, label=f"CAMBI c-values, scale {s}") for s in range(5))
+    + (MapInfo("banding", LOWER, label="CAMBI banding (scale-weighted c-values)"),),
+    options=(
+        OptionInfo("cambi", "enc_width", int, 0, "encode width to process at (0: the clip's)", "PIXELS"),
+        OptionInfo("cambi", "enc_height", int, 0, "encode height to process at (0: the clip's)", "PIXELS"),
+        OptionInfo("cambi", "enc_bitdepth", int, 0, "encode bit depth; below 10 smooths 8-bit dither "
+                   "(0: the clip's)", "BITS"),
+        OptionInfo("cambi", "window_size", int, 65, "window at 4K, scaled to the encode size (15..127)", "PIXELS"),
+        OptionInfo("cambi", "topk", float, 0.6, "fraction of pixels pooled per scale (0.0001..1)", "FRACTION"),
+        OptionInfo("cambi", "tvi_threshold", float, 0.019, "visibility threshold ΔL/L (0.0001..1)", "RATIO"),
+        OptionInfo("cambi", "max_log_contrast", int, 2, "contrasts up to 2^N 10-bit code values (0..5)", "N"),
+        OptionInfo("cambi", "eotf", str, "bt1886", "luminance model", "EOTF", choices=("bt1886", "pq")),
+        OptionInfo("cambi", "full_ref", str, "false", "also score the reference: adds cambi_source and "
+                   "cambi_full_reference", "BOOL", choices=("true", "false")),
+        OptionInfo("cambi", "src_width", int, 0, "with full_ref: reference width to process at", "PIXELS"),
+        OptionInfo("cambi", "src_height", int, 0, "with full_ref: reference height to process at", "PIXELS"),
+        OptionInfo("cambi", "cambi_high_res_speedup", int, 0, "halve pictures of at least this height "
+                   "after the mask (0, 1080, 1440, 2160)", "HEIGHT", choices=(0, 1080, 1440, 2160),
+                   flag_name="--cambi-high-res-speedup"),
+        OptionInfo("cambi", "cambi_vis_lum_threshold", float, 0.0, "ignore banding darker than this "
+                   "(cd/m², 0..300)", "NITS", flag_name="--cambi-vis-lum-threshold"),
+        OptionInfo("cambi", "cambi_max_val", float, 1000.0, "clamp the scores to this (0..1000)", "VALUE",
+                   flag_name="--cambi-max-val"))))

@@ -1,6 +1,7 @@
 """The shape of the package: one import name, layers that hold, no Qt for the headless commands."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -45,8 +46,11 @@ def test_score_imports_no_qt(argv, pair):
 
 def test_the_wheel_installs_only_vqinspect(tmp_path):
     """Built, the wheel's only top-level name is ``vqinspect``; every package folder is in it."""
+    source = tmp_path / "source"          # a copy: setuptools leaves build/ in the tree it builds
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", ".git", "_clips", "_media", "build",
+                                                                "__pycache__", "*.egg-info"))
     result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                             "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=300)
+                             "-w", str(tmp_path), str(source)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     wheel = next(tmp_path.glob("vqinspect-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()

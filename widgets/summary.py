@@ -10,15 +10,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 
 from vqinspect.widgets.fonts import mono_font
 from vqinspect.app.inspector.session import InspectorSession
+from vqinspect.metrics.registry import key_info
 
 COLUMNS = (("mean", "mean"), ("h.mean", "harmonic_mean"), ("min", "min"), ("p5", "p5"),
            ("worst", "worst_frame"))
-
-
-def _fmt(value: float) -> str:
-    if value is None or not math.isfinite(value):
-        return "–"
-    return f"{value:.4f}" if abs(value) < 10 else f"{value:.3f}"
 
 
 class SummaryPanel(QWidget):
@@ -85,7 +80,7 @@ class SummaryPanel(QWidget):
             stats = summary.get(key, {})
             for col, (_, stat) in enumerate(COLUMNS):
                 value = stats.get(stat, math.nan)
-                text = str(int(value)) if stat == "worst_frame" and math.isfinite(value) else _fmt(value)
+                text = str(int(value)) if stat == "worst_frame" and math.isfinite(value) else key_info(key).format(value)
                 item = self.table.item(row, col)
                 if item is None:
                     item = QTableWidgetItem()
@@ -99,7 +94,7 @@ class SummaryPanel(QWidget):
         key = self.key.currentText()
         self.worst.clear()
         for rank, (frame, value) in enumerate(self.session.worst_frames(key), start=1):
-            item = QListWidgetItem(f"{rank:>2}.  frame {frame:>6}   {key} {_fmt(value)}")
+            item = QListWidgetItem(f"{rank:>2}.  frame {frame:>6}   {key} {key_info(key).format(value)}")
             item.setData(Qt.ItemDataRole.UserRole, frame)
             self.worst.addItem(item)
         self.select_frame(self.session.frame)

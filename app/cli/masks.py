@@ -12,7 +12,8 @@ from pathlib import Path
 from vqinspect.app.cli.options import EXIT_BAD_INPUT, Parser, progress_bar
 from vqinspect.app.cli.report import PdfWriter, check_pdf_writer
 from vqinspect.app.shared.errors import InputError
-from vqinspect.app.shared.text import aligned_columns, format_number, parse_fps
+from vqinspect.app.shared.text import aligned_columns, parse_fps
+from vqinspect.metrics.registry import format_value
 from vqinspect.app.masks.reader import KINDS
 
 DEFAULT_WORST = 6                 # least stable frames pictured in --report, as ``vqinspect report``
@@ -152,12 +153,12 @@ def summary(result) -> str:
              + (f", ids {d['ids']}" if d["ids"] else "") + f" ({result.elapsed:.1f} s)")
     pooled = result.table.pooled()
     rows = [["key", "mean", "harm.mean", "min", "max", "p1", "p5"]]
-    rows += [[k] + [format_number(stats[s]) for s in STATS] for k, stats in pooled.items() if "_id" not in k]
+    rows += [[k] + [format_value(stats[s]) for s in STATS] for k, stats in pooled.items() if "_id" not in k]
     lines = [title, *aligned_columns(rows)]
     for key in ("j", "f", "jf"):
         if key in result.clip:
             c = result.clip[key]
-            lines.append(f"{key}: mean {format_number(c['mean'])}  recall {format_number(c['recall'])}  decay {format_number(c['decay'])}")
+            lines.append(f"{key}: mean {format_value(c['mean'])}  recall {format_value(c['recall'])}  decay {format_value(c['decay'])}")
     worst = least_stable(result.table)
     if worst:
         base, score = instability(result.table)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from vqinspect.app import __version__
+from vqinspect.metrics.registry import format_value, higher_is_worse
 from vqinspect.app.report.model import Report, WorstFrame, ordered_keys, plot_groups, primary_keys, worst_frames
 from vqinspect.app.report.images import ColorBar, FramePanels, Panel
 from vqinspect.app.report.plot import HEIGHT, WIDTH, series_svg
@@ -39,10 +40,7 @@ def e(value) -> str:
 
 
 def fmt(v) -> str:
-    if v is None or not isinstance(v, (int, float)) or not math.isfinite(v):
-        return "–"
-    return f"{v:.4f}" if abs(v) < 10 else f"{v:.3f}"
-
+    return format_value(v)
 
 def png_size(png: bytes) -> tuple[int, int]:
     """(width, height) from a PNG's header."""
@@ -229,8 +227,17 @@ def _statistics(report: Report) -> str:
     table = stats_table(r.table.pooled(), ordered_keys(r.table.keys), worst_frame, report.by)
     return (f'<section id="statistics"><h2>Pooled statistics</h2>{table}'
             f'<p class="hint">The worst frames are ranked by <b>{e(report.by)}</b>. Harmonic mean as libvmaf '
-            f"pools it (1/mean(1/(x+1)) − 1); percentiles interpolate between frames. For PSNR, SSIM, "
-            f"MS-SSIM and VMAF lower is worse.</p></section>")
+            f"pools it (1/mean(1/(x+1)) − 1); percentiles interpolate between frames. "
+            f"{e(_direction_words(r.table.keys))}</p></section>")
+
+
+def _direction_words(keys) -> str:
+    """Which way is worse for the keys shown, from the registry: 'Lower is worse for psnr_y, ...'."""
+    lower = [k for k in keys if not higher_is_worse(k)]
+    higher = [k for k in keys if higher_is_worse(k)]
+    parts = [f"Lower is worse for {', '.join(lower)}." if lower else "",
+             f"Higher is worse for {', '.join(higher)}." if higher else ""]
+    return " ".join(p for p in parts if p)
 
 
 def stats_table(stats: dict[str, dict[str, float]], keys: Iterable[str],

@@ -1,21 +1,11 @@
-"""Text people read and type: numbers in tables, frame rates and sizes on the command line."""
+"""Text people type and read: frame rates and sizes on the command line, aligned terminal tables.
+
+Numbers are formatted by the registry (``format_value``, ``key_info(key).format``)."""
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
 from vqinspect.app.shared.errors import InputError
-
-MISSING = "–"
-
-
-def format_number(value, missing: str = MISSING) -> str:
-    """A score for a table: 4 decimals below 10, 3 above; ``missing`` for None, NaN and inf."""
-    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not math.isfinite(value):
-        return missing
-    return f"{value:.4f}" if abs(value) < 10 else f"{value:.3f}"
-
 
 def parse_fps(text: str | None, flag: str = "--fps") -> Fraction | None:
     """``25``, ``29.97`` or ``30000/1001`` as a positive Fraction (None for no text)."""

@@ -87,7 +87,7 @@ def test_bad_input_exits_2_with_one_line(case, pair, tmp_path):
     raw = tmp_path / "clip.yuv"
     raw.write_bytes(bytes(320 * 180 * 3 // 2 * 2))
     tiny = clip(frames=3, size=(64, 48), crf=30)
-    from tests.app.test_media import _audio_only
+    from tests.app.media.test_media import _audio_only
 
     args = {
         "missing": (tmp_path / "nope.mp4", dist),

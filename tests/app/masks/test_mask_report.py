@@ -20,7 +20,7 @@ from vqinspect.app.masks.scorer import MaskOptions, open_mask_inputs
 from vqinspect.__main__ import main as vq_main
 from vqinspect.app.masks.display import GT_RGB, contour
 from vqinspect.app.scoring.results import ScoreTable
-from tests.app.test_report import EVIL, Page
+from tests.app.report.test_report import EVIL, Page
 from tests.mask_clips import CORRUPTED, DROPOUT, SECOND_ID_SHIFT, mask_clip
 
 AFFECTED = sorted({t for k in CORRUPTED for t in (k, k + 1)})      # a corrupted frame and the one after
