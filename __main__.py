@@ -13,7 +13,7 @@ from pathlib import Path
 from vqinspect.app import __version__
 from vqinspect.app.cli.options import EXIT_BAD_INPUT, fail, run_command
 
-COMMANDS = ("score", "report", "snapshot", "masks", "demo", "batch", "ladder")
+COMMANDS = ("score", "report", "snapshot", "masks", "demo", "batch", "ladder", "mos", "lab", "align")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     name, rest = (argv[0], argv[1:]) if argv and argv[0] in COMMANDS else ("gui", argv)
     command = {"score": _score, "report": _report, "snapshot": _snapshot, "masks": _masks,
-               "demo": _demo, "batch": _batch, "ladder": _ladder, "gui": _gui}[name]
+               "demo": _demo, "batch": _batch, "ladder": _ladder, "mos": _mos, "lab": _lab, "align": _align, "gui": _gui}[name]
     return run_command(command, rest)
 
 
@@ -53,12 +53,15 @@ def _top_parser() -> argparse.ArgumentParser:
     p.add_argument("command", nargs="?", help=" | ".join(COMMANDS) + " (-h for each)")
     p.epilog = ("vqinspect [REF DIST] [--offset N] [--metrics ...]   open the inspector window\n"
                 "vqinspect score REF DIST [--metrics psnr,ssim,ms_ssim,vmaf|all] [--json PATH] ...\n"
+                "vqinspect align REF DIST [--json PATH] [--max-offset N]   offset, drops, repeats, borders, shift\n"
                 "vqinspect report REF DIST -o report.html|report.pdf [--worst N] ...\n"
                 "vqinspect snapshot REF DIST --frame N --view VIEW --out FILE.png\n"
                 "vqinspect masks --pred PRED [--gt GT] [--source SRC] [--json PATH] [--report PATH]\n"
                 "vqinspect demo   (opens the demo pair; headless: snapshot + score table)\n"
                 "vqinspect batch MANIFEST --out DIR [--workers N] [--scheduler tcp://HOST:8786] ...\n"
-                "vqinspect ladder REF ENC... --json ladder.json [--report ladder.html] [--compare B.json]")
+                "vqinspect ladder REF ENC... --json ladder.json [--report ladder.html] [--compare B.json]\n"
+                "vqinspect mos RESULTS...|DATASET [--model MOS,P910,...] [--json out.json] [--report out.html]\n"
+                "vqinspect lab plan CLIPS... -o PLAN.toml | vqinspect lab run PLAN --subject ID [--resume]")
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     return p
 
@@ -80,6 +83,12 @@ def _score(argv: list[str]) -> int:
     from vqinspect.app.cli.score import score_main
 
     return score_main(argv)
+
+
+def _align(argv: list[str]) -> int:
+    from vqinspect.app.cli.align import align_main
+
+    return align_main(argv)
 
 
 def _report(argv: list[str]) -> int:
@@ -130,6 +139,30 @@ def _gui(argv: list[str]) -> int:
     if not (args.reference and args.distorted):
         return fail("no display to open a window on, and no files to score")
     return gui_fallback_scoring(args)
+
+
+def _mos(argv: list[str]) -> int:
+    from vqinspect.app.cli.mos import mos_main
+
+    return mos_main(argv)
+
+
+def _lab(argv: list[str]) -> int:
+    """``lab plan`` writes a plan; ``lab run`` opens the session, then the runner window."""
+    from vqinspect.app.cli.lab import lab_plan_main, lab_usage, open_session, run_parser
+
+    if argv[:1] == ["plan"]:
+        return lab_plan_main(argv[1:])
+    if argv[:1] != ["run"]:
+        print(lab_usage())
+        return 0 if argv[:1] in (["-h"], ["--help"]) else EXIT_BAD_INPUT
+    args = run_parser().parse_args(argv[1:])
+    session = open_session(args)
+    if not _gui_platform_ready(quiet=False):
+        return fail("the test runner needs a display")
+    from vqinspect.widgets.lab_runner import run_lab
+
+    return run_lab(session, screen=args.screen, windowed=args.windowed)
 
 
 def _demo(argv: list[str]) -> int:

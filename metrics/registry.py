@@ -285,8 +285,10 @@ def find_map_info(name: str) -> MapInfo | None:
 
 
 def plot_groups(keys) -> list[tuple[str, tuple[str, ...]]]:
-    """(group, keys) of each per-frame plot, in the keys' order; elementary features are left
-    out when a score of their metric is present."""
+    """(group, keys) of each per-frame plot: metrics in the order their keys come, each metric's
+    groups in the order it declares them; elementary features are left out when a score of their
+    metric is present."""
+    keys = list(keys)
     groups: dict[str, list[str]] = {}
     scores = {_owner(k) for k in keys if not key_info(k).feature}
     for key in keys:
@@ -294,7 +296,17 @@ def plot_groups(keys) -> list[tuple[str, tuple[str, ...]]]:
         if info.feature and _owner(key) in scores:
             continue
         groups.setdefault(info.group, []).append(key)
-    return [(g, tuple(ks)) for g, ks in groups.items()]
+    return sorted(((g, tuple(ks)) for g, ks in groups.items()), key=lambda group: _group_rank(group, keys))
+
+
+def _group_rank(group: tuple[str, tuple[str, ...]], keys: list[str]) -> tuple[int, int]:
+    first = group[1][0]
+    owner = _INFOS.get(_owner(first) or "")
+    if owner is None:
+        return keys.index(first), 0
+    start = min(keys.index(k) for k in keys if owner.key(k) is not None)
+    declared = [k.group or owner.name for k in owner.keys]
+    return start, declared.index(group[0]) if group[0] in declared else len(declared)
 
 
 def _owner(key: str) -> str | None:
@@ -379,17 +391,20 @@ register(MetricInfo(
                              "model collection"),)))
 
 # The mask mode's measures (``vqinspect masks``): declared for their meaning (direction, plots).
-_MASK_LOWER = ("flip_rate", "warp_error", "mad", "mse", "grad", "dtssd", "occluded")
-_MASK_GROUPS = {"j": "accuracy", "f": "accuracy", "jf": "accuracy", "mad": "matting", "mse": "matting",
-                "grad": "matting", "dtssd": "matting", "iou_prev": "stability", "flip_rate": "flicker",
-                "tiou": "stability", "warp_error": "flow", "occluded": "flow"}
+# Plot groups are the mask window's and report's plots; keys in no group stay in the tables.
+_MASK_KEYS = (("j", HIGHER, "J / F"), ("f", HIGHER, "J / F"), ("tiou", HIGHER, "tIoU"),
+              ("iou_prev", HIGHER, "IoU prev"), ("flip_rate", LOWER, "flips"), ("mad", LOWER, "MAD"),
+              ("dtssd", LOWER, "dtSSD"), ("jf", HIGHER, ""), ("mse", LOWER, ""), ("grad", LOWER, ""),
+              ("warp_error", LOWER, ""), ("occluded", LOWER, ""))
 register(MetricInfo(
     "masks", "vqinspect.app.masks.scorer:MaskScorer",
     "Temporal consistency of predicted masks and mattes",
-    keys=tuple(_k(k, LOWER if k in _MASK_LOWER else HIGHER, group=g) for k, g in _MASK_GROUPS.items()),
+    keys=tuple(_k(k, better, group=group or k, feature=not group) for k, better, group in _MASK_KEYS),
     primary="iou_prev",
-    key_patterns=tuple((rf"(gt_)?{k}(_id\d+)?", _k(k, LOWER if k in _MASK_LOWER else HIGHER, group=g))
-                       for k, g in _MASK_GROUPS.items()) + ((r"(gt_)?vc\d+(_id\d+)?", _k("vc", group="stability")),),
+    key_patterns=tuple((rf"gt_{k}", _k(k, better, group=group or k, feature=not group))
+                       for k, better, group in _MASK_KEYS)
+    + tuple((rf"(gt_)?{k}_id\d+", _k(k, better, group=k, feature=True)) for k, better, _ in _MASK_KEYS)
+    + ((r"(gt_)?vc\d+(_id\d+)?", _k("vc", group="vc", feature=True)),),
     mask=True))
 
 register(MetricInfo(

@@ -72,6 +72,10 @@ def install(window) -> None:
     view.addSeparator()
     for dock in (window.pixel_dock, window.scores_dock, window.files_dock, window.bookmarks_dock):
         view.addAction(dock.toggleViewAction())
+    scopes = window.scopes_dock.toggleViewAction()
+    scopes.setShortcut(QKeySequence("Ctrl+Shift+S"))
+    view.addAction(scopes)
+    window.commands["scopes"] = scopes
 
     go = bar.addMenu("&Go")
     add(go, "play", "Play / Pause", window.player.toggle, "Space")

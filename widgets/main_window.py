@@ -27,6 +27,7 @@ from vqinspect.widgets.file_panel import FilePanel
 from vqinspect.widgets.pixel_panel import PixelPanel
 from vqinspect.widgets.plots import ScorePlots
 from vqinspect.widgets.report_export import ReportExport
+from vqinspect.widgets.scopes import ScopesPanel
 from vqinspect.widgets.scoring import ScoringControl
 from vqinspect.widgets.summary import SummaryPanel
 from vqinspect.widgets.toolbar import ViewToolbar
@@ -112,6 +113,9 @@ class InspectorWindow(QMainWindow):
         self.tabifyDockWidget(self.scores_dock, self.files_dock)
         self.tabifyDockWidget(self.files_dock, self.bookmarks_dock)
         self.scores_dock.raise_()
+        self.scopes = ScopesPanel(self.gate)
+        self.scopes_dock = self._dock("scopes_dock", "Scopes", self.scopes, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.scopes_dock.hide()     # computed only while shown (View menu)
         self.message = QLabel("Open a reference and a distorted clip to begin.")
         self.statusBar().addWidget(self.message, 1)
         self.scoring = ScoringControl(self)
@@ -139,6 +143,7 @@ class InspectorWindow(QMainWindow):
         self.view_settings.changed.connect(self._on_view_settings_changed)
         self.bridge.frame_ready.connect(self._on_frame_ready)
         self.bridge.map_ready.connect(self._on_map_ready)
+        self.scopes_dock.visibilityChanged.connect(self.scopes.set_active)
         self.view_area.hovered.connect(self._on_hovered)
         self.plots.seek_requested.connect(s.seek)
         self.summary.seek_requested.connect(s.seek)
@@ -228,6 +233,7 @@ class InspectorWindow(QMainWindow):
         self.file_panel.show_pair(pair)
         self._shown_id = 0
         self.view_area.clear()
+        self.scopes.clear()
         if pair is None:
             self.scoring.stop()
             self.plots.set_metrics([], 0, 1)
@@ -293,6 +299,7 @@ class InspectorWindow(QMainWindow):
             return
         self._shown_id = request.id
         self.view_area.show_frame(images)
+        self.scopes.show_frame(images)
         self._update_pixel_panel()
         self.frame_displayed.emit(request.frame)
 
@@ -359,6 +366,7 @@ class InspectorWindow(QMainWindow):
             window.shutdown(timeout)
             window.close()
         self.bridge.close(timeout)
+        self.scopes.close_service(timeout)
         for call in self._calls:
             call.join(timeout)
         self._calls.clear()

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QMainW
 
 from vqinspect.app.masks.run import instability, least_stable
 from vqinspect.app.masks.scorer import MaskInputs, MaskOptions
-from vqinspect.app.masks.display import HEATMAPS, OverlayStyle, compose, heatmap, map_top, next_worst, plot_groups
+from vqinspect.app.masks.display import HEATMAPS, OverlayStyle, compose, heatmap, map_top, next_worst
+from vqinspect.metrics.registry import plot_groups
 from vqinspect.widgets.mask_workers import MaskFrameWorker, MaskScoringRunner
 from vqinspect.widgets.plots import ScorePlots
 

@@ -24,6 +24,8 @@ from vqinspect.app.shared.text import parse_size
 from vqinspect.widgets.launch import application, display_available
 
 DEFAULT_SIZE = (1600, 1000)
+SCOPE_KINDS = ("waveform", "parade", "vectorscope", "histogram")    # vqinspect.app.display.scope_figure
+SCOPE_LAYOUTS = ("side-by-side", "overlay")
 FRAME_TIMEOUT = 120.0
 
 
@@ -32,7 +34,7 @@ class SnapshotSpec:
     reference: str
     distorted: str
     frame: int | None                 # None: the first paired frame
-    view: str                         # side-by-side, wipe, ab[:distorted], diff[:rgb], heatmap:MAP
+    view: str                         # side-by-side, wipe, ab[:distorted], diff[:rgb], heatmap:MAP, scope:KIND[:overlay]
     out: Path
     size: tuple[int, int] = DEFAULT_SIZE
     offset: int = 0
@@ -57,11 +59,23 @@ def parse_view(text: str) -> tuple[str, str]:
     mode, _, arg = text.partition(":")
     mode = {"side_by_side": "side-by-side", "sbs": "side-by-side", "difference": "diff",
             "a/b": "ab"}.get(mode, mode)
+    if mode == "scope":
+        return mode, _scope_view(text, arg)
     if mode not in MODES:
-        raise InputError(None, f"--view {text!r}: choose side-by-side, wipe, ab, diff or heatmap:MAP")
+        raise InputError(None, f"--view {text!r}: choose side-by-side, wipe, ab, diff, heatmap:MAP "
+                               f"or scope:{'|'.join(SCOPE_KINDS)}")
     if mode == "heatmap" and not arg:
         raise InputError(None, "--view heatmap needs a map, e.g. heatmap:ssim or heatmap:squared_error")
     return mode, arg
+
+
+def _scope_view(text: str, arg: str) -> str:
+    """``KIND[:LAYOUT]`` of a scope view, checked; InputError naming the choices."""
+    kind, _, layout = arg.partition(":")
+    if kind not in SCOPE_KINDS or (layout and layout not in SCOPE_LAYOUTS):
+        raise InputError(None, f"--view {text!r}: choose scope:{'|'.join(SCOPE_KINDS)}, optionally "
+                               f"followed by :{'|'.join(SCOPE_LAYOUTS)}")
+    return arg
 
 
 def window_size(text: str) -> tuple[int, int]:
@@ -100,6 +114,8 @@ def render_snapshot(spec: SnapshotSpec) -> Path:
             window.resize(*spec.size)
             window.show()
             _configure(window, mode, arg, map_key, spec.colormap)
+            if mode == "scope":
+                _show_scope(window, arg)
             window.view_settings.set_screen_preview(spec.screen_preview)
             window.session.set_sources(reference, distorted, spec.offset)
             session = window.session
@@ -110,7 +126,10 @@ def render_snapshot(spec: SnapshotSpec) -> Path:
             session.seek(frame)
             window.request_frame()
             _wait(app, lambda: _ready(window, frame, mode, spec.score), FRAME_TIMEOUT)
-            image = export.export_image(window) if spec.view_only else window.grab().toImage()
+            if spec.view_only:
+                image = window.scopes.grab().toImage() if mode == "scope" else export.export_image(window)
+            else:
+                image = window.grab().toImage()
             export.save_png(image, spec.out)
         finally:
             window.close()
@@ -132,7 +151,17 @@ def _configure(window, mode: str, arg: str, map_key, colormap: str | None) -> No
         v.toggle_ab()
     if mode == "diff" and arg:
         v.set_diff_kind("rgb" if arg.lower() == "rgb" else "luma")
-    v.set_mode(mode)
+    v.set_mode("side-by-side" if mode == "scope" else mode)
+
+
+def _show_scope(window, arg: str) -> None:
+    from PySide6.QtCore import Qt
+
+    kind, _, layout = arg.partition(":")
+    window.scopes.set_kind(kind)
+    window.scopes.set_layout_name(layout or "side-by-side")
+    window.scopes_dock.show()
+    window.resizeDocks([window.scopes_dock], [max(560, window.width() * 2 // 5)], Qt.Orientation.Horizontal)
 
 
 def _ready(window, frame: int, mode: str, score: bool) -> bool:
@@ -142,6 +171,11 @@ def _ready(window, frame: int, mode: str, score: bool) -> bool:
         shown = shown and images.diff_rgb is not None
     if mode == "heatmap":
         shown = shown and map_image is not None and map_image.request.frame == frame
+    if mode == "scope":
+        if window.scopes.error:
+            raise InputError(None, f"--view scope:{window.scopes.kind}: {window.scopes.error}")
+        scope = window.scopes.shown
+        shown = shown and scope is not None and scope.frame == frame and scope.kind == window.scopes.kind
     if score and window.runner is not None and window.runner.running:
         return False
     return shown
@@ -164,7 +198,8 @@ def snapshot_parser() -> argparse.ArgumentParser:
     p.add_argument("distorted")
     p.add_argument("--frame", type=int, default=None, metavar="N", help="reference frame (default: first)")
     p.add_argument("--view", default="side-by-side", metavar="MODE",
-                   help="side-by-side | wipe | ab[:distorted] | diff[:rgb] | heatmap:MAP")
+                   help="side-by-side | wipe | ab[:distorted] | diff[:rgb] | heatmap:MAP | "
+                        "scope:waveform|parade|vectorscope|histogram[:overlay]")
     p.add_argument("--out", required=True, metavar="FILE.png")
     p.add_argument("--window-size", default=f"{DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]}", metavar="WxH",
                    help="window size (default 1600x1000)")
@@ -173,7 +208,8 @@ def snapshot_parser() -> argparse.ArgumentParser:
     p.add_argument("--colormap", metavar="NAME", help="heatmap colormap (inferno, viridis, magma, ...)")
     p.add_argument("--no-scores", action="store_true", help="do not wait for the scoring pass")
     p.add_argument("--view-only", action="store_true",
-                   help="save the picture area with its caption instead of the whole window")
+                   help="save the picture area with its caption (or, for a scope view, the Scopes "
+                        "dock) instead of the whole window")
     p.add_argument("--coded", action="store_true",
                    help="show HDR10, HLG and BT.2020 pictures as coded, not converted for an SDR screen")
     add_input_options(p)

@@ -65,6 +65,50 @@ def add_pair_options(p: argparse.ArgumentParser, offset_default: int | None = 0)
     p.add_argument("--force-rate", action="store_true", help="pair frame by frame even if frame rates differ")
     p.add_argument("--scaler", default="bicubic", help="filter used when the distorted size differs "
                    "(bicubic, bilinear, lanczos, area, neighbor, spline; default bicubic)")
+    p.add_argument("--deinterlace", action="store_true",
+                   help="deinterlace both clips (FFmpeg bwdif, one frame per frame) before scoring")
+
+
+def add_alignment_options(p: argparse.ArgumentParser) -> None:
+    """``--align auto``, ``--crop`` and ``--shift`` (see ``vqinspect align``)."""
+    g = p.add_argument_group("alignment")
+    g.add_argument("--align", choices=("auto",), default=None,
+                   help="find the offset, dropped, repeated and inserted frames first and score the "
+                        "matched frame pairs only")
+    g.add_argument("--max-offset", type=int, default=None, metavar="N",
+                   help="with --align auto: largest offset to consider (default 50)")
+    g.add_argument("--crop", metavar="W:H:X:Y", help="score a window: W:H:X:Y of both clips, or "
+                   "ref=W:H:X:Y and/or dist=W:H:X:Y (comma-separated), as FFmpeg's crop=w:h:x:y:exact=1")
+    g.add_argument("--shift", metavar="DX:DY", help="the distorted picture is moved DX px right, DY px down: "
+                   "score the window where the clips overlap")
+
+
+def alignment_crop(args, reference, distorted):
+    """The PairCrop asked for by ``--crop`` and ``--shift`` (None for neither); InputError if malformed."""
+    from vqinspect.app.scoring.spatial import combine, parse_crop, parse_shift, shift_crop
+
+    crop = None
+    try:
+        if getattr(args, "crop", None):
+            crop = parse_crop(args.crop)
+        if getattr(args, "shift", None):
+            dx, dy = parse_shift(args.shift)
+            ref_rect = crop.reference if crop else None
+            dist_rect = crop.distorted if crop else None
+            width = (ref_rect or dist_rect).w if (ref_rect or dist_rect) else reference.info.width
+            height = (ref_rect or dist_rect).h if (ref_rect or dist_rect) else reference.info.height
+            if crop is None and (distorted.info.width, distorted.info.height) != (width, height):
+                raise ValueError("--shift needs clips of the same size")
+            crop = combine(crop, shift_crop(dx, dy, width, height))
+    except ValueError as exc:
+        raise InputError(None, str(exc)) from None
+    return crop
+
+
+def print_pair_warnings(pair) -> None:
+    """The pairing's warning lines (rotation, aspect, interlacing, gaps, frame counts) on stderr."""
+    for line in getattr(pair, "warnings", ()):
+        print(f"vqinspect: {line}", file=sys.stderr)
 
 
 def add_metric_options(p: argparse.ArgumentParser, default: str | None = DEFAULT_METRICS) -> None:

@@ -13,7 +13,7 @@ from typing import Callable
 
 from vqinspect.app.cli.options import (EXIT_BAD_INPUT, Parser, add_input_options, add_metric_options,
                                        add_pair_options, input_options, metric_options, open_inputs,
-                                       parse_metrics)
+                                       parse_metrics, print_pair_warnings)
 from vqinspect.app.shared.errors import InputError
 from vqinspect.metrics.registry import Metric, MetricError, available, get_metric
 
@@ -84,7 +84,9 @@ def _run(args, write_pdf: PdfWriter | None) -> int:
         metric_names = result.metrics
     else:
         metrics = parse_metrics(args.metrics, metric_options(args))
-        pair = make_pair(ref, dist, args.offset or 0, frames, force_rate=args.force_rate, scaler=args.scaler)
+        pair = make_pair(ref, dist, args.offset or 0, frames, force_rate=args.force_rate, scaler=args.scaler,
+                         deinterlace=args.deinterlace)
+        print_pair_warnings(pair)
         result, source = _scores(pair, metrics, args)
         metric_names = [m.name for m in metrics]
     by = args.by

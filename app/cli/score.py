@@ -5,9 +5,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from vqinspect.app.cli.options import (DEFAULT_METRICS, EXIT_BAD_INPUT, Parser, add_input_options,
+from vqinspect.app.cli.options import (add_alignment_options, alignment_crop, DEFAULT_METRICS, EXIT_BAD_INPUT, Parser, add_input_options,
                                        add_metric_options, add_pair_options, in_background, metric_options,
-                                       open_inputs, parse_metrics, progress_bar)
+                                       open_inputs, parse_metrics, print_pair_warnings, progress_bar)
 from vqinspect.app.shared.errors import InputError
 from vqinspect.app.shared.text import aligned_columns
 from vqinspect.metrics.registry import key_info
@@ -19,18 +19,32 @@ def score_parser() -> argparse.ArgumentParser:
     p.add_argument("distorted")
     add_metric_options(p)
     add_pair_options(p)
+    add_alignment_options(p)
     p.add_argument("--json", metavar="PATH", help="write per-frame and pooled scores as JSON")
     p.add_argument("--csv", metavar="PATH", help="write per-frame scores as CSV")
     p.add_argument("--threads", type=int, default=None, metavar="N", help="kernel threads (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--list-models", action="store_true",
+                   help="list the VMAF models known by name (for --vmaf-model) and exit")
     add_input_options(p)
     return p
+
+
+def list_models() -> str:
+    """Each VMAF model known by name, with its viewing conditions."""
+    from vqinspect.metrics.vmaf.model import BUILTIN_MODELS, describe_model
+
+    width = max(map(len, BUILTIN_MODELS))
+    return "\n".join(f"{name:<{width}}  {describe_model(name)}" for name in BUILTIN_MODELS)
 
 
 def score_main(argv: list[str]) -> int:
     from vqinspect.app.scoring.engine import PairDecoder
     from vqinspect.app.scoring.pairing import make_pair, parse_range
 
+    if "--list-models" in argv:
+        print(list_models())
+        return 0
     args = score_parser().parse_args(argv)
     try:
         frames = parse_range(args.frames)
@@ -40,14 +54,44 @@ def score_main(argv: list[str]) -> int:
     # files are opened and both clips start decoding on the other.
     loading = in_background(_metrics_warming, args, name="vq-metrics")
     ref, dist = open_inputs(args)
-    pair = make_pair(ref, dist, args.offset, frames, force_rate=args.force_rate, scaler=args.scaler)
-    decoder = PairDecoder.covering(pair)
+    matched = _auto_alignment(args, ref, dist)
+    pair = make_pair(ref, dist, args.offset, frames, force_rate=args.force_rate, scaler=args.scaler,
+                     deinterlace=args.deinterlace, crop=alignment_crop(args, ref, dist), matched=matched)
+    print_pair_warnings(pair)
+    watch = None
+    if matched is None:
+        from vqinspect.app.scoring.alignment import MisalignmentCheck
+
+        watch = MisalignmentCheck(pair.bit_depth)
+    decoder = PairDecoder.covering(pair, watch)
     try:
         metrics, warm = loading.result()
     except BaseException:
         decoder.stop()
         raise
-    return run_scoring(pair, metrics, args.json, args.csv, args.threads, args.quiet, warm, decoder)
+    status = run_scoring(pair, metrics, args.json, args.csv, args.threads, args.quiet, warm, decoder)
+    warning = watch.warning(pair) if watch is not None else None
+    if warning:
+        print(f"vqinspect: {warning}", file=sys.stderr)
+    return status
+
+
+def _auto_alignment(args, ref, dist):
+    """With ``--align auto``: the alignment, its events and spatial suggestions on stderr."""
+    if args.align != "auto":
+        if args.max_offset is not None:
+            raise InputError(None, "--max-offset goes with --align auto")
+        return None
+    from vqinspect.app.cli.align import run_alignment
+    from vqinspect.app.scoring.alignment import DEFAULT_MAX_OFFSET
+
+    if args.offset:
+        raise InputError(None, "--offset and --align auto exclude each other (the alignment finds the offset)")
+    alignment = run_alignment(ref, dist, args.max_offset if args.max_offset is not None else DEFAULT_MAX_OFFSET,
+                              args.quiet, spatial=not (args.crop or args.shift))
+    for line in alignment.summary():
+        print(f"vqinspect: alignment: {line}", file=sys.stderr)
+    return alignment
 
 
 def _metrics_warming(args) -> tuple:
@@ -66,7 +110,7 @@ def start_warm_up(metrics, bit_depth: int = 8, chroma: bool = True):
 def warm_up_for(pair, metrics, warm=None):
     """Check frame sizes, then make sure a warm-up for this pair's depth and planes runs."""
     for m in metrics:
-        m.check_size(pair.reference.info.width, pair.reference.info.height)
+        m.check_size(*pair.size)
     chroma = not pair.reference.layout.planar.startswith("gray")
     if warm is None or not warm.matches(pair.bit_depth, chroma):
         warm = start_warm_up(metrics, pair.bit_depth, chroma)

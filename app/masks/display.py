@@ -32,16 +32,6 @@ HEATMAPS = {
 }
 
 # Plot groups: (title, keys); the ground truth's own value is drawn beside the prediction's.
-PLOT_GROUPS = (
-    ("J / F", ("j", "f")),
-    ("tIoU", ("tiou", "gt_tiou")),
-    ("IoU prev", ("iou_prev", "gt_iou_prev")),
-    ("flips", ("flip_rate", "gt_flip_rate")),
-    ("MAD", ("mad",)),
-    ("dtSSD", ("dtssd",)),
-)
-
-
 @dataclass(frozen=True)
 class OverlayStyle:
     show_pred: bool = True
@@ -122,10 +112,3 @@ def next_worst(worst: list[int], current: int, direction: int) -> int | None:
         return worst[0] if direction > 0 else worst[-1]
     i = worst.index(current) + direction
     return worst[i] if 0 <= i < len(worst) else None
-
-
-def plot_groups(keys: list[str]) -> list[tuple[str, tuple[str, ...]]]:
-    """The plot groups whose keys the run has, each with only the keys present."""
-    present = set(keys)
-    return [(title, tuple(k for k in ks if k in present)) for title, ks in PLOT_GROUPS
-            if any(k in present for k in ks)]

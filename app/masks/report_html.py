@@ -7,7 +7,8 @@ from pathlib import Path
 from vqinspect.app import __version__
 from vqinspect.app.masks.report import MaskReport, worst_frame
 from vqinspect.metrics.registry import higher_is_worse
-from vqinspect.app.masks.display import KIND_NAMES, plot_groups
+from vqinspect.app.masks.display import KIND_NAMES
+from vqinspect.metrics.registry import plot_groups
 from vqinspect.app.report.html import (PAGE_BREAK, attr_num, cards, clip_table, e, fmt, frame_row, header, page, paginate,
                              panels_height, plot_block, run_warnings, score_spans, stats_table)
 from vqinspect.app.scoring.results import write_atomic

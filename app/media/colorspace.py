@@ -32,7 +32,10 @@ def peak_luminance(frame) -> float | None:
     is ten AVRationals (primaries, white point, min and max luminance), then has_primaries
     and has_luminance.
     """
-    found = {sd.type.name: bytes(sd) for sd in frame.side_data}
+    try:
+        found = {sd.type.name: bytes(sd) for sd in frame.side_data}
+    except ValueError:  # a side data type this PyAV has no name for (a damaged stream)
+        return None
     light = found.get("CONTENT_LIGHT_LEVEL", b"")
     if len(light) >= 8 and struct.unpack_from("<I", light)[0] > 0:
         return float(struct.unpack_from("<I", light)[0])

@@ -9,6 +9,7 @@ step, the same for both clips of a pair, and the probe says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import av
 import numpy as np
@@ -131,38 +132,65 @@ def frame_planes(frame: av.VideoFrame, layout: PlanarLayout) -> Planes:
 
 
 class FrameScaler:
-    """Scale and convert frames with FFmpeg's own ``scale`` filter.
+    """Filter, scale and convert frames with FFmpeg's own filters (``before``, then ``scale``).
 
     Going through libavfilter (not a bare swscale call) gives the same pixels as
     ``ffmpeg -vf scale=W:H:flags=F``, chroma siting included, so scores of a scaled
-    pair agree with libvmaf run behind that filter. One instance per thread.
+    pair agree with libvmaf run behind that filter. ``before`` are (filter, arguments)
+    pairs run first: deinterlacing and rotation (see transform.Transform). Width None
+    keeps the size. One instance per thread.
+
+    A deinterlacer holds one frame back (it needs the next one): ``push`` and ``pull``
+    then work apart, and ``delayed`` says so; ``__call__`` is push and pull for the rest.
     """
 
-    def __init__(self, width: int, height: int, pix_fmt: str, flags: str = "bicubic"):
+    def __init__(self, width: int | None, height: int | None, pix_fmt: str, flags: str = "bicubic",
+                 before: tuple = ()):
         self.width, self.height, self.pix_fmt, self.flags = width, height, pix_fmt, flags
+        self.before = tuple(before)
+        self.delayed = any(name == "bwdif" for name, _ in self.before)
         self._graph = None
         self._input_key = None
+        self._pts = 0
 
     def __call__(self, frame: av.VideoFrame) -> av.VideoFrame:
-        key = (frame.width, frame.height, frame.format.name)
-        if key != self._input_key:
-            self._build(*key)
-        self._graph.push(frame)
+        self.push(frame)
         return self._graph.pull()
 
-    def _build(self, width: int, height: int, pix_fmt: str) -> None:
-        from fractions import Fraction
+    def push(self, frame: av.VideoFrame | None) -> None:
+        """Feed one frame (None: the end of the stream, which flushes a held-back frame)."""
+        if frame is not None:
+            key = (frame.width, frame.height, frame.format.name)
+            if key != self._input_key:
+                self._build(*key)
+            frame.pts = self._pts
+            self._pts += 1
+        self._graph.push(frame)
 
+    def pull(self) -> av.VideoFrame | None:
+        """The next filtered frame, or None when the filters hold it back."""
+        try:
+            return self._graph.pull()
+        except (av.error.BlockingIOError, av.error.EOFError):
+            return None
+
+    def reset(self) -> None:
+        """Forget held-back frames (before feeding frames that do not follow on)."""
+        self._graph, self._input_key, self._pts = None, None, 0
+
+    def _build(self, width: int, height: int, pix_fmt: str) -> None:
         graph = av.filter.Graph()
-        src = graph.add_buffer(width=width, height=height, format=pix_fmt, time_base=Fraction(1, 25))
-        scale = graph.add("scale", f"{self.width}:{self.height}:flags={self.flags}")
-        fmt = graph.add("format", self.pix_fmt)
-        sink = graph.add("buffersink")
-        src.link_to(scale)
-        scale.link_to(fmt)
-        fmt.link_to(sink)
+        chain = [graph.add_buffer(width=width, height=height, format=pix_fmt, time_base=Fraction(1, 25))]
+        for name, args in self.before:
+            chain.append(graph.add(name, args) if args else graph.add(name))
+        if self.width is not None:
+            chain.append(graph.add("scale", f"{self.width}:{self.height}:flags={self.flags}"))
+        chain.append(graph.add("format", self.pix_fmt))
+        chain.append(graph.add("buffersink"))
+        for a, b in zip(chain, chain[1:]):
+            a.link_to(b)
         graph.configure()
-        self._graph, self._input_key = graph, (width, height, pix_fmt)
+        self._graph, self._input_key, self._pts = graph, (width, height, pix_fmt), 0
 
 
 def planes_nbytes(planes: Planes) -> int:

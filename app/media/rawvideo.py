@@ -8,8 +8,9 @@ import numpy as np
 
 from vqinspect.app.shared.errors import MediaError, UnsupportedFormat
 from vqinspect.app.media.frame_cache import FrameCache
-from vqinspect.app.media.frames import PlanarLayout, Planes, planar_layout
+from vqinspect.app.media.frames import PlanarLayout, planar_layout
 from vqinspect.app.media.source import BaseReader, ClipInfo, Conform, RawSpec
+from vqinspect.app.media.transform import Transform
 
 
 def plane_geometry(pix_fmt: str, width: int, height: int) -> list[tuple[int, int]]:
@@ -27,6 +28,7 @@ class RawVideoSource:
     def __init__(self, path: Path, spec: RawSpec, info: ClipInfo, layout: PlanarLayout,
                  geometry: list[tuple[int, int]]):
         self.path, self.spec, self.info, self.layout, self.geometry = path, spec, info, layout, geometry
+        self.transform = Transform()
         self.frame_bytes = sum(r * b for r, b in geometry)
 
     @classmethod
@@ -65,14 +67,14 @@ class RawVideoSource:
 
 class RawVideoReader(BaseReader):
     def __init__(self, source: RawVideoSource, cache: FrameCache | None, conform: Conform | None):
-        super().__init__(source.info.frame_count, source.layout, cache, conform)
+        super().__init__(source.info.frame_count, source.layout, cache, conform, source.transform, source.path)
         self.source = source
         self._file = open(source.path, "rb")
 
     def close(self) -> None:
         self._file.close()
 
-    def _read(self, index: int) -> Planes:
+    def _decode(self, index: int) -> av.VideoFrame:
         src = self.source
         self._file.seek(index * src.frame_bytes)
         data = self._file.read(src.frame_bytes)
@@ -83,4 +85,4 @@ class RawVideoReader(BaseReader):
             target = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:rows, :row_bytes]
             target[:] = chunk
             offset += rows * row_bytes
-        return self._convert(index, frame)
+        return frame

@@ -13,23 +13,31 @@ from vqinspect.app.media import colorspace
 from vqinspect.app.media.container import DECODE_ERRORS, _reason
 from vqinspect.app.shared.errors import MediaError, StreamBroken, UnsupportedFormat
 from vqinspect.app.media.frame_cache import FrameCache
-from vqinspect.app.media.frames import PlanarLayout, Planes, planar_layout
+from vqinspect.app.media.frames import PlanarLayout, planar_layout
 from vqinspect.app.media.source import BaseReader, ClipInfo, Conform
+from vqinspect.app.media.transform import Transform
 
 IMAGE_EXTENSIONS = {".png", ".dpx", ".tif", ".tiff", ".exr", ".jpg", ".jpeg", ".bmp", ".tga", ".webp", ".pgm", ".ppm"}
 _PRINTF = re.compile(r"%(0?)(\d*)d")
 
 
 def is_sequence_pattern(text: str) -> bool:
+    """Whether ``text`` names a printf pattern (the caller first checks it is not a file)."""
     return bool(_PRINTF.search(Path(text).name))
 
 
 def list_sequence(pattern: str) -> list[Path]:
     """The files of a printf pattern (or a folder of images), in frame-number order."""
+    return [f for _, f in numbered_files(pattern)]
+
+
+def numbered_files(pattern: str) -> list[tuple[int | None, Path]]:
+    """(frame number, file) of a printf pattern in number order; a folder's images in natural
+    order, numbered by the last run of digits in their names (None without digits)."""
     p = Path(pattern)
     if p.is_dir():
-        files = sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS)
-        return sorted(files, key=_natural_key)
+        files = sorted((f for f in p.iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS), key=_natural_key)
+        return [(_last_number(f.stem), f) for f in files]
     m = _PRINTF.search(p.name)
     width = int(m.group(2)) if m.group(2) else None
     digits = rf"\d{{{width}}}" if m.group(1) and width else r"\d+"
@@ -42,7 +50,20 @@ def list_sequence(pattern: str) -> list[Path]:
         hit = regex.match(f.name)
         if hit:
             found.append((int(hit.group(1)), f))
-    return [f for _, f in sorted(found)]
+    return sorted(found)
+
+
+def _last_number(stem: str) -> int | None:
+    runs = re.findall(r"\d+", stem)
+    return int(runs[-1]) if runs else None
+
+
+def sequence_gaps(numbered: list[tuple[int | None, Path]]) -> list[tuple[int, int]]:
+    """(frame after the gap, numbers missing) for each jump in the file numbers."""
+    numbers = [n for n, _ in numbered]
+    if None in numbers:
+        return []
+    return [(i, b - a - 1) for i, (a, b) in enumerate(zip(numbers, numbers[1:]), start=1) if b - a > 1]
 
 
 def _natural_key(path: Path):
@@ -64,10 +85,15 @@ class ImageSequenceSource:
 
     def __init__(self, pattern: str, files: list[Path], info: ClipInfo, layout: PlanarLayout):
         self.pattern, self.files, self.info, self.layout = pattern, files, info, layout
+        self.transform = Transform()
 
     @classmethod
     def open(cls, pattern: str, fps: Fraction) -> "ImageSequenceSource":
-        files = list_sequence(pattern)
+        numbered = numbered_files(pattern)
+        files = [f for _, f in numbered]
+        if not files and Path(pattern).is_dir():
+            raise MediaError(pattern, f"is a directory with no images in it (looked for "
+                                      f"{', '.join(sorted(IMAGE_EXTENSIONS))}); for a video give the file itself")
         if not files:
             raise MediaError(pattern, "no images match this sequence pattern")
         first = _decode_image(files[0])
@@ -85,6 +111,7 @@ class ImageSequenceSource:
             color_primaries=colorspace.name(colorspace.PRIMARIES, first.color_primaries),
             color_transfer=colorspace.name(colorspace.TRANSFER, first.color_trc),
             bitrate=None, duration=len(files) / float(fps), conversion=layout.converted,
+            timestamp_gaps=tuple((i, missing, round(missing / float(fps), 4)) for i, missing in sequence_gaps(numbered)),
         )
         return cls(pattern, files, info, layout)
 
@@ -97,10 +124,10 @@ class ImageSequenceSource:
 
 class ImageSequenceReader(BaseReader):
     def __init__(self, source: ImageSequenceSource, cache: FrameCache | None, conform: Conform | None):
-        super().__init__(len(source.files), source.layout, cache, conform)
+        super().__init__(len(source.files), source.layout, cache, conform, source.transform, source.pattern)
         self.source = source
 
-    def _read(self, index: int) -> Planes:
+    def _decode(self, index: int) -> av.VideoFrame:
         path = self.source.files[index]
         try:
             frame = _decode_image(path)
@@ -110,4 +137,4 @@ class ImageSequenceReader(BaseReader):
         if (frame.width, frame.height) != (info.width, info.height):
             raise StreamBroken(self.source.pattern, index, f"{path.name} is {frame.width}x{frame.height}, "
                                f"the sequence is {info.width}x{info.height}")
-        return self._convert(index, frame)
+        return frame

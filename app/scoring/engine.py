@@ -18,6 +18,7 @@ from vqinspect.app.display import screen
 from vqinspect.app.shared.errors import StreamBroken
 from vqinspect.app.scoring.pairing import ClipPair
 from vqinspect.app.scoring.results import ScoreResult, ScoreTable
+from vqinspect.app.scoring.spatial import crop_planes
 from vqinspect.metrics.registry import FrameInput, Metric
 
 QUEUE_BYTES = 64 * 2**20
@@ -49,26 +50,32 @@ class PairDecoder:
     overlaps importing and loading the kernels; a ScoringJob then takes it over.
     """
 
-    def __init__(self, pair: ClipPair, first: int, end: int):
+    def __init__(self, pair: ClipPair, first: int, end: int, watch=None):
+        """``watch``: an object whose ``ref(index, planes)`` and ``dist(index, planes)`` see
+        every decoded frame from the decoding threads (e.g. ``MisalignmentCheck``)."""
         self.first, self.end = first, end
+        self.watch = watch
+        crop = pair.crop
+        dist_lo, dist_hi = pair.dist_range(end)
         depth = queue_depth(pair)
         self.ref_q: queue.Queue = queue.Queue(depth)
         self.dist_q: queue.Queue = queue.Queue(depth)
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(target=self._decode, name="vq-decode-ref", daemon=True,
-                             args=(pair.reference, None, first, end, self.ref_q)),
+                             args=(pair.reference, None, first, end, self.ref_q,
+                                   crop and crop.reference, watch and watch.ref)),
             threading.Thread(target=self._decode, name="vq-decode-dist", daemon=True,
-                             args=(pair.distorted, pair.conform, pair.start + pair.offset,
-                                   end + pair.offset, self.dist_q)),
+                             args=(pair.distorted, pair.conform, dist_lo, dist_hi, self.dist_q,
+                                   crop and crop.distorted, watch and watch.dist)),
         ]
         for t in self._threads:
             t.start()
 
     @classmethod
-    def covering(cls, pair: ClipPair) -> "PairDecoder":
+    def covering(cls, pair: ClipPair, watch=None) -> "PairDecoder":
         """Everything any metrics may ask for: the frame before the range and the one after."""
-        return cls(pair, pair.start - 1 if pair.start > 0 else pair.start, min(pair.stop + 1, pair.limit))
+        return cls(pair, pair.start - 1 if pair.start > 0 else pair.start, min(pair.stop + 1, pair.limit), watch)
 
     def covers(self, first: int, end: int) -> bool:
         return self.first <= first and self.end >= end
@@ -79,11 +86,14 @@ class PairDecoder:
         for t in self._threads:
             t.join()
 
-    def _decode(self, source, conform, start: int, stop: int, out: queue.Queue) -> None:
+    def _decode(self, source, conform, start: int, stop: int, out: queue.Queue, rect, watch) -> None:
         reader = source.reader(conform=conform)
         try:
-            for item in reader.frames(start, stop):
-                if not self._put(out, item):
+            for i, planes in reader.frames(start, stop):
+                planes = crop_planes(planes, rect)
+                if watch is not None:
+                    watch(i, planes)
+                if not self._put(out, (i, planes)):
                     return
             self._put(out, _END)
         except BaseException as exc:  # reported by the scoring thread, never lost
@@ -158,7 +168,7 @@ class ScoringJob:
         if decoder is None or not decoder.covers(first, end):
             if decoder is not None:
                 decoder.stop()
-            decoder = PairDecoder(pair, first, end)
+            decoder = PairDecoder(pair, first, end, getattr(decoder, "watch", None))
         problems: list[str] = [f"{info.path}: {info.truncated}" for info in
                                (pair.reference.info, pair.distorted.info) if info.truncated]
         stream_ended = True
@@ -177,7 +187,7 @@ class ScoringJob:
         """Pair decoded frames and keep the pool busy; True if the streams ran to their end."""
         pair = self.pair
         pending: deque[tuple[int, Future]] = deque()
-        prev_ref = None
+        prev_ref = dist_planes = None
         max_in_flight = self.in_flight or 2 * self.threads
         while True:
             if self._cancel.is_set():
@@ -197,13 +207,20 @@ class ScoringJob:
             if i < pair.start:
                 prev_ref = ref_planes
                 continue
-            dist_item = self._take_blocking(dist_q)
-            if dist_item is _END or dist_item is None:
-                break
-            if isinstance(dist_item, _Failure):
-                problems.append(_describe(dist_item.error))
-                break
-            frame = FrameInput(ref_planes, dist_item[1], pair.bit_depth, i,
+            wanted = pair.counterpart(i)
+            if wanted is None:  # no counterpart: scored only to finish its predecessor's look-ahead
+                if dist_planes is None or not (self._lookahead and self._unfinished(i - 1, pending)):
+                    prev_ref = ref_planes
+                    continue
+            else:
+                dist_item = self._take_until(dist_q, wanted)
+                if dist_item is _END or dist_item is None:
+                    break
+                if isinstance(dist_item, _Failure):
+                    problems.append(_describe(dist_item.error))
+                    break
+                dist_planes = dist_item[1]
+            frame = FrameInput(ref_planes, dist_planes, pair.bit_depth, i,
                                prev_ref if self._needs_previous else None, colour=self._colour)
             prev_ref = ref_planes
             pending.append((i, pool.submit(self._score_frame, frame)))
@@ -218,6 +235,18 @@ class ScoringJob:
             return q.get(timeout=0.1)
         except queue.Empty:
             return None
+
+    def _take_until(self, q: queue.Queue, index: int):
+        """The distorted item for frame ``index``, skipping frames before it (repeated and
+        inserted frames of an automatic alignment); the end marker or a failure as is."""
+        while True:
+            item = self._take_blocking(q)
+            if not isinstance(item, tuple) or item[0] >= index:
+                return item
+
+    def _unfinished(self, i: int, pending) -> bool:
+        """Frame ``i`` is scored and waits for the next frame's look-ahead values."""
+        return i in self._waiting or any(j == i for j, _ in pending)
 
     def _take_blocking(self, q: queue.Queue):
         while not self._cancel.is_set():
@@ -244,7 +273,7 @@ class ScoringJob:
             done = self._waiting.pop(i - 1, None)
             if done is not None:
                 self._emit(i - 1, done[1])
-            if i < self.pair.stop:
+            if i < self.pair.stop and self.pair.counterpart(i) is not None:
                 self._waiting[i] = (raw, row)
         elif i < self.pair.stop:
             self._emit(i, row)
@@ -268,8 +297,8 @@ class ScoringJob:
             done = self.table.count
             elapsed = max(time.perf_counter() - self._t0, 1e-9)
             fps = done / elapsed
-            eta = (len(self.table) - done) / fps if fps > 0 else None
-            self.on_progress(Progress(done, len(self.table), fps, eta))
+            eta = (self.pair.frames - done) / fps if fps > 0 else None
+            self.on_progress(Progress(done, self.pair.frames, fps, eta))
 
 
 def colour_description(source) -> dict:

@@ -87,3 +87,123 @@ def motion_score(prev: np.ndarray | None, cur: np.ndarray, bit_depth: int) -> fl
     h, w = cur.shape
     sad = motion.motion_sad(kernel_plane(prev), kernel_plane(cur), bit_depth)
     return motion.motion_from_sad(sad, h, w)
+
+
+class ModelFeatures:
+    """The raw per-frame features one model needs, each extractor with the model's options.
+
+    Families: VIF (classic), ADM (classic Watson-CSF float path, or libvmaf's integer path
+    with the v1 options: adm2, aim, adm3 and scales), motion (the SAD against the previous
+    reference), SpEED chroma (needs the chroma planes) and CAMBI (``metrics/cambi.py``).
+    """
+
+    def __init__(self, model) -> None:
+        from vqinspect.metrics.vmaf.adm3 import AdmOptions
+        from vqinspect.metrics.vmaf.motion3 import MotionOptions
+        from vqinspect.metrics.vmaf.speed_chroma import SpeedOptions
+
+        opts = model.options
+        families = set(model.families)
+        adm_opts = opts.get("adm", {})
+        self.vif = "vif" in families
+        self.integer_adm = "adm" in families and (
+            any(k != "adm_enhn_gain_limit" for k in adm_opts)
+            or any(f in ("adm3", "aim") for f in model.features))
+        self.classic_adm = "adm" in families and not self.integer_adm
+        self.vif_gain = model.vif_gain_limit
+        self.adm_gain = model.adm_gain_limit
+        self.adm = AdmOptions(**{k.removeprefix("adm_"): v for k, v in adm_opts.items()}) \
+            if self.integer_adm else None
+        if self.adm is not None:
+            self.adm.factors()  # an unknown CSF table fails now, not on the first frame
+        motion = opts.get("motion", {})
+        self.motion = MotionOptions(max_val=float(motion.get("motion_max_val", 10000.0)),
+                                    five_frame_window=bool(motion.get("motion_five_frame_window", False)),
+                                    moving_average=bool(motion.get("motion_moving_average", False)))
+        self.motion.check()
+        self.speed = None
+        if "speed_chroma" in families:
+            so = opts.get("speed_chroma", {})
+            self.speed = SpeedOptions(
+                kernelscale=float(so.get("speed_kernelscale", 1.0)),
+                prescale=float(so.get("speed_prescale", 1.0)),
+                prescale_method=str(so.get("speed_prescale_method", "nearest")),
+                sigma_nn=float(so.get("speed_sigma_nn", 0.29)),
+                nn_floor=float(so.get("speed_nn_floor", 0.0)),
+                max_val=float(so.get("speed_max_val", 1000.0)),
+                weight_var_mode=int(so.get("speed_weight_var_mode", 0)))
+            self.speed.check()
+        self.cambi = None
+        if "cambi" in families:
+            from vqinspect.metrics.cambi import CambiScorer
+
+            self.cambi = CambiScorer(**opts.get("cambi", {}))
+        self.needs_chroma = self.speed is not None
+
+    def keys(self) -> tuple[str, ...]:
+        """Raw keys ``compute`` returns (motion is the SAD motion)."""
+        keys: list[str] = []
+        if self.vif:
+            keys += [f"vif_scale{s}" for s in range(4)]
+        if self.classic_adm:
+            keys += ["adm2"] + [f"adm_scale{s}" for s in range(4)]
+        if self.integer_adm:
+            keys += ["adm2", "aim", "adm3"] + [f"adm_scale{s}" for s in range(4)]
+        keys.append("motion")
+        if self.speed is not None:
+            keys += ["speed_chroma_u", "speed_chroma_v", "speed_chroma_uv"]
+        if self.cambi is not None:
+            keys.append("vmaf_cambi")
+        return tuple(keys)
+
+    def check_chroma(self, ref, dist, bit_depth: int) -> None:
+        """MetricError unless both frames bring U and V planes SpEED can use."""
+        from vqinspect.metrics.vmaf.speed_chroma import plane_dims
+
+        if len(ref) < 3 or len(dist) < 3:
+            raise MetricError("VMAF: this model's SpEED chroma feature needs the chroma planes "
+                              "(the input is grey)")
+        dtype = np.uint8 if bit_depth == 8 else np.uint16
+        for plane in (*ref[1:3], *dist[1:3]):
+            if plane.ndim != 2 or plane.dtype != dtype or plane.shape != ref[1].shape:
+                raise MetricError("VMAF: the chroma planes of the two clips differ in size or type")
+        plane_dims(*ref[1].shape, self.speed.prescale)
+
+    def compute(self, ref, dist, prev, bit_depth: int, ws: Workspace) -> dict[str, float]:
+        """Raw features of one frame; ``ref``/``dist`` are plane tuples, ``prev`` a luma or None."""
+        from vqinspect.metrics.vmaf.motion3 import sad_value
+
+        y_ref, y_dist = kernel_plane(ref[0]), kernel_plane(dist[0])
+        h, w = y_ref.shape
+        out: dict[str, float] = {}
+        if self.vif:
+            x = as_float(y_ref, bit_depth, ws.array("x", (h, w)))
+            y = as_float(y_dist, bit_depth, ws.array("y", (h, w)))
+            shapes = [shape for shape in vif.scale_shapes(h, w) for _ in range(2)]
+            work_q = tuple(ws.array(f"vif_q{k}", s, np.uint16) for k, s in enumerate(shapes))
+            work_f = tuple(ws.array(f"vif_f{k}", s) for k, s in enumerate(shapes))
+            num, den = vif.vif_sums(y_ref, y_dist, bit_depth, x, y, self.vif_gain, work_q, work_f)
+            out.update({f"vif_scale{s}": float(num[s] / den[s]) for s in range(4)})
+        if self.classic_adm:
+            bands = adm.band_shapes(h, w)
+            rb = tuple(ws.array(f"adm_ref{s}", (4,) + b, np.int32) for s, b in enumerate(bands))
+            db = tuple(ws.array(f"adm_dis{s}", (4,) + b, np.int32) for s, b in enumerate(bands))
+            num, den = adm.adm_sums(y_ref, y_dist, bit_depth, self.adm_gain, rb, db)
+            out["adm2"] = adm2_score(num, den, h, w)
+            out.update({f"adm_scale{s}": float(num[s] / den[s]) for s in range(4)})
+        if self.integer_adm:
+            from vqinspect.metrics.vmaf.adm3 import adm3_scores
+
+            s3 = adm3_scores(y_ref, y_dist, bit_depth, self.adm)
+            out.update(adm2=s3.adm2, aim=s3.aim, adm3=s3.adm3)
+            out.update({f"adm_scale{s}": s3.scales[s] for s in range(4)})
+        sad = None if prev is None else motion.motion_sad(kernel_plane(prev), y_ref, bit_depth)
+        out["motion"] = sad_value(sad, h, w, self.motion)
+        out["_has_previous"] = prev is not None
+        if self.speed is not None:
+            from vqinspect.metrics.vmaf.speed_chroma import speed_chroma
+
+            out.update(speed_chroma(ref[1], ref[2], dist[1], dist[2], bit_depth, self.speed))
+        if self.cambi is not None:
+            out["vmaf_cambi"] = self.cambi.score(y_dist, bit_depth)["cambi"]
+        return out

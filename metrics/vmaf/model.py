@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field
 import importlib.util
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +24,14 @@ WHEEL_MODELS = ("vmaf_v0.6.1", "vmaf_v0.6.1neg", "vmaf_4k_v0.6.1", "vmaf_v1.0.16
 BOOTSTRAP_MODELS = ("vmaf_b_v0.6.3", "vmaf_rb_v0.6.3")
 """Bootstrap model collections shipped in vqinspect's resources/models (from Netflix)."""
 BUILTIN_MODELS = WHEEL_MODELS + BOOTSTRAP_MODELS
+MODEL_TYPES = ("LIBSVMNUSVR", "BOOTSTRAP_LIBSVMNUSVR", "RESIDUEBOOTSTRAP_LIBSVMNUSVR")
 
 FEATURES = ("adm2", "adm_scale0", "adm_scale1", "adm_scale2", "adm_scale3", "motion", "motion2",
             "vif_scale0", "vif_scale1", "vif_scale2", "vif_scale3", "adm3", "aim", "motion3",
-            "cambi", "speed_chroma_u", "speed_chroma_v", "speed_chroma_uv")
-"""Elementary features vqinspect computes; a model may use any of them."""
+            "vmaf_cambi", "speed_chroma_u", "speed_chroma_v", "speed_chroma_uv")
+"""Elementary features vqinspect computes; a model may use any of them. CAMBI as a VMAF
+feature is ``vmaf_cambi`` (the model's options), apart from the ``cambi`` metric's key."""
+_KEY_RENAMES = {"cambi": "vmaf_cambi"}
 
 _FEATURE_NAME = re.compile(r"^(?:VMAF_integer_feature_|VMAF_feature_|integer_|Cambi_feature_|"
                            r"Speed_chroma_feature_)?(\w+?)(?:_score)?$")
@@ -46,9 +50,9 @@ FAMILIES = {"vif": ("vif_enhn_gain_limit",),
 
 def family(feature: str) -> str:
     """The libvmaf extractor family of one of our feature keys."""
-    for name in ("vif", "speed_chroma", "cambi", "motion"):
+    for name in ("vif", "speed_chroma", "vmaf_cambi", "motion"):
         if feature.startswith(name):
-            return name
+            return name.removeprefix("vmaf_")
     return "adm"
 
 
@@ -163,15 +167,35 @@ class VmafModel:
         return x
 
 
-def load_model(model: str | Path = "vmaf_v0.6.1") -> VmafModel:
-    """A model by built-in name (see ``BUILTIN_MODELS``) or by path to a libvmaf JSON file."""
+def load_model(model: str | Path = "vmaf_v0.6.1"):
+    """A model by built-in name (see ``BUILTIN_MODELS``) or by path to a libvmaf JSON file.
+
+    A model collection ({"0": model, "1": model, ...}, the bootstrap models) loads as a
+    ``bootstrap.BootstrapModel``; any other file as a ``VmafModel``.
+    """
     text, where, name = _read(model)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise VmafModelError(f"{where}: not valid JSON ({e.msg} at line {e.lineno}, "
                              f"column {e.colno})") from None
+    if isinstance(data, dict) and "model_dict" not in data and "0" in data:
+        from vqinspect.metrics.vmaf.bootstrap import BootstrapModel
+
+        keys = sorted(data, key=lambda k: int(k) if k.isdigit() else -1)
+        if [k for k in keys] != [str(i) for i in range(len(keys))] or len(keys) < 3:
+            raise VmafModelError(f"{where}: a model collection needs models \"0\", \"1\", ... "
+                                 "(at least 3)")
+        members = tuple(_parse(data[k], f"{where} (model {k})", name) for k in keys)
+        return BootstrapModel(name=name, members=members, source=where)
     return _parse(data, where, name)
+
+
+def model_path(name: str) -> Path:
+    """The file of a built-in model."""
+    if name in BOOTSTRAP_MODELS:
+        return Path(str(resources.files("vqinspect.resources"))) / "models" / f"{name}.json"
+    return _shipped_models() / f"{name}.json"
 
 
 def _shipped_models() -> Path:
@@ -186,8 +210,8 @@ def _shipped_models() -> Path:
 def _read(model: str | Path) -> tuple[str, str, str]:
     """(text, description for messages, model name) of a model name or path."""
     name = str(model)
-    shipped = _shipped_models() / f"{name}.json"
     if "/" not in name and "\\" not in name and not name.endswith(".json"):
+        shipped = model_path(name)
         if not shipped.is_file():
             raise VmafModelError(f"unknown VMAF model {name!r}: give one of "
                                  f"{', '.join(BUILTIN_MODELS)} or a path to a libvmaf JSON model")
@@ -244,6 +268,7 @@ def _features(names: object, where: str) -> tuple[str, ...]:
     for raw in names:
         m = _FEATURE_NAME.match(raw)
         key = m.group(1) if m else raw
+        key = _KEY_RENAMES.get(key, key)
         if key not in FEATURES:
             raise VmafModelError(f"{where}: feature {raw!r} is not supported "
                                  f"(supported: {', '.join(FEATURES)})")
@@ -371,3 +396,25 @@ def _parse_libsvm(text: object, n: int, where: str):
             raise VmafModelError(f"{where}: support vector {r + 1} is malformed: "
                                  f"{line.strip()[:60]!r}") from None
     return gamma, rho, sv, coef
+
+
+_VIEWING = {"vmaf_4k_v0.6.1": (1.5, 2160)}
+"""Models whose file does not carry their viewing conditions (Netflix's documentation)."""
+
+
+def describe_model(name: str) -> str:
+    """One line on a built-in model: viewing distance, display resolution, frame rate."""
+    model = load_model(name)
+    adm = model.options.get("adm", {})
+    nvd, rdh = _VIEWING.get(name, (adm.get("adm_norm_view_dist", 3.0),
+                                   adm.get("adm_ref_display_height", 1080)))
+    motion = model.options.get("motion", {})
+    rate = "high frame rate" if motion.get("motion_five_frame_window") else "standard frame rate"
+    extra = ""
+    if hasattr(model, "members"):
+        extra = f", bootstrap of {len(model.members) - 1} models (95 % interval)"
+    elif "vmaf_cambi" in model.features:
+        extra = ", banding and chroma aware (CAMBI, SpEED chroma)"
+    if model.adm_gain_limit == 1.0 and "vmaf_cambi" not in model.features:
+        extra += ", no enhancement gain (NEG)"
+    return f"viewing distance {nvd:g}H, {int(rdh)}p display, {rate}{extra}"
