@@ -261,6 +261,11 @@ def key_info(key: str) -> KeyInfo:
     return _FALLBACK_CACHE.setdefault(key, KeyInfo(key, HIGHER, group=key, feature=True))
 
 
+def is_declared(key: str) -> bool:
+    """Whether a metric declares ``key`` (a key another tool logged may not be)."""
+    return any(info.key(key) is not None for info in _INFOS.values())
+
+
 def higher_is_worse(key: str) -> bool:
     """Whether a larger value of ``key`` means a worse frame."""
     return not key_info(key).higher_is_better

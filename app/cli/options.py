@@ -131,6 +131,27 @@ def metric_options(args) -> dict[str, dict]:
     return options
 
 
+def add_profile_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", metavar="FILE|NAME", help="judge the scores with a QC profile (a TOML file, or "
+                   "streaming-top-rung, mezzanine): PASS, or FAIL with exit status 4")
+
+
+def profile_of(args):
+    """The QC profile ``--profile`` names (None without one); InputError if unusable."""
+    from vqinspect.app.qc.profile import load_profile
+
+    spec = getattr(args, "profile", None)
+    return load_profile(spec) if spec else None
+
+
+def with_profile_metrics(text: str | None, profile) -> str | None:
+    """``--metrics`` plus the metrics the profile's rules read, which must be scored to judge."""
+    if profile is None:
+        return text
+    names = metric_names(text) or []
+    return ",".join(names + [m for m in profile.metrics() if m not in names])
+
+
 def metric_names(text: str | None) -> list[str] | None:
     """Names from ``--metrics`` ("psnr,ssim" or "all"); None when not given."""
     if text is None:

@@ -5,11 +5,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from vqinspect.app.cli.options import (add_alignment_options, alignment_crop, DEFAULT_METRICS, EXIT_BAD_INPUT, Parser, add_input_options,
+from vqinspect.app.cli.options import (add_alignment_options, alignment_crop, DEFAULT_METRICS, EXIT_BAD_INPUT,
+                                       EXIT_QC_FAIL, Parser, add_input_options, add_profile_option, profile_of,
+                                       with_profile_metrics,
                                        add_metric_options, add_pair_options, in_background, metric_options,
                                        open_inputs, parse_metrics, print_pair_warnings, progress_bar)
 from vqinspect.app.shared.errors import InputError
-from vqinspect.app.shared.text import aligned_columns
+from vqinspect.app.shared.text import aligned_columns, clip_fps
 from vqinspect.metrics.registry import key_info
 
 
@@ -20,6 +22,7 @@ def score_parser() -> argparse.ArgumentParser:
     add_metric_options(p)
     add_pair_options(p)
     add_alignment_options(p)
+    add_profile_option(p)
     p.add_argument("--json", metavar="PATH", help="write per-frame and pooled scores as JSON")
     p.add_argument("--csv", metavar="PATH", help="write per-frame scores as CSV")
     p.add_argument("--threads", type=int, default=None, metavar="N", help="kernel threads (default: all cores)")
@@ -69,7 +72,8 @@ def score_main(argv: list[str]) -> int:
     except BaseException:
         decoder.stop()
         raise
-    status = run_scoring(pair, metrics, args.json, args.csv, args.threads, args.quiet, warm, decoder)
+    status = run_scoring(pair, metrics, args.json, args.csv, args.threads, args.quiet, warm, decoder,
+                         profile_of(args))
     warning = watch.warning(pair) if watch is not None else None
     if warning:
         print(f"vqinspect: {warning}", file=sys.stderr)
@@ -96,7 +100,7 @@ def _auto_alignment(args, ref, dist):
 
 def _metrics_warming(args) -> tuple:
     """The metrics asked for, and their kernels loading (or compiling) in the background."""
-    metrics = parse_metrics(args.metrics, metric_options(args))
+    metrics = parse_metrics(with_profile_metrics(args.metrics, profile_of(args)), metric_options(args))
     return metrics, start_warm_up(metrics)
 
 
@@ -118,23 +122,39 @@ def warm_up_for(pair, metrics, warm=None):
 
 
 def run_scoring(pair, metrics, json_path=None, csv_path=None, threads=None, quiet=False, warm=None,
-                decoder=None) -> int:
-    """Score ``pair`` with a progress bar, print the summary, write the outputs."""
+                decoder=None, profile=None) -> int:
+    """Score ``pair`` with a progress bar, print the summary and the verdict of ``profile``,
+    write the outputs."""
     from vqinspect.app.scoring.results import dump_json, write_atomic
 
     result = score_with_progress(pair, metrics, threads, quiet, warm, decoder)
+    verdict = judge_result(result, profile)
     if json_path:
         write_atomic(json_path, dump_json(result))
     if csv_path:
         write_atomic(csv_path, result.to_csv())
     print(summary_table(result))
+    if verdict is not None:
+        print("\n".join(verdict.lines(clip_fps(result.reference))))
     for problem in result.problems:
         print(f"vqinspect: {problem}", file=sys.stderr)
     if result.status == "broken":
         print(f"vqinspect: scored {result.table.count} of {pair.frames} frames before the problem above",
               file=sys.stderr)
         return EXIT_BAD_INPUT
-    return 0
+    return EXIT_QC_FAIL if verdict is not None and not verdict.passed else 0
+
+
+def judge_result(result, profile):
+    """The verdict of ``profile`` on ``result`` (None without a profile), printed and kept in
+    the result's JSON."""
+    if profile is None:
+        return None
+    from vqinspect.app.qc.verdict import judge
+
+    verdict = judge(profile, result.table)
+    result.verdict = verdict.to_json()
+    return verdict
 
 
 def score_with_progress(pair, metrics, threads=None, quiet=False, warm=None, decoder=None):

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from vqinspect.app.display import screen, heatmap
+from vqinspect.app.scoring.engine import colour_description
 from vqinspect.metrics.registry import FrameInput, Metric
 
 CROP_SIZE = (480, 270)
@@ -144,7 +145,7 @@ class ReportImageRenderer:
         prev = None
         if self.map_metric.needs_previous and frame > 0:
             prev = self._readers[0].frame(frame - 1)
-        data = FrameInput(ref, dist, self.pair.bit_depth, frame, prev)
+        data = FrameInput(ref, dist, self.pair.bit_depth, frame, prev, colour=colour_description(self.pair.reference))
         return np.asarray(self.map_metric.compute_map(data, self.map_name), dtype=np.float32)
 
     def _heatmap_panel(self, values: np.ndarray, style: heatmap.MapStyle, crop: Crop,

@@ -18,6 +18,7 @@ import numpy as np
 from vqinspect.app import __version__
 from vqinspect.app.display.screen import timecode
 from vqinspect.app.shared.errors import InputError
+from vqinspect.app.shared.text import clip_fps
 from vqinspect.app.report.images import FramePanels
 from vqinspect.app.scoring.results import ScoreResult, ScoreTable
 from vqinspect.metrics.registry import higher_is_worse, plot_groups, primary_keys, ranking_key
@@ -83,15 +84,6 @@ def worst_in_table(t: ScoreTable, key: str, count: int, higher_worse: bool) -> l
     values = column[scored]
     order = np.argsort(-values if higher_worse else values, kind="stable")[:max(0, count)]
     return [(int(t.start + scored[i]), float(values[i])) for i in order]
-
-
-def clip_fps(info: dict) -> Fraction:
-    """The reference frame rate from a probe dict (25 when unknown)."""
-    text = info.get("fps_rational")
-    try:
-        return Fraction(text) if text else Fraction(info.get("fps") or 25).limit_denominator(100000)
-    except (ValueError, ZeroDivisionError, TypeError):
-        return Fraction(25)
 
 
 def picture_row(rank: int, frame: int, offset: int, fps, table, render_frame) -> "WorstFrame":

@@ -121,6 +121,7 @@ class ScoreResult:
     status: str = "complete"           # complete, cancelled or broken
     problems: list[str] = field(default_factory=list)
     elapsed: float = 0.0
+    verdict: dict | None = None        # a QC profile's verdict (``app.qc.verdict.Verdict.to_json``)
 
     def to_json(self) -> dict:
         t = self.table
@@ -139,6 +140,8 @@ class ScoreResult:
         }
         if self.problems:
             out["problems"] = self.problems
+        if self.verdict is not None:
+            out["verdict"] = self.verdict
         return out
 
     def to_csv(self) -> str:

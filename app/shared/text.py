@@ -36,3 +36,12 @@ def aligned_columns(rows: list[list[str]]) -> list[str]:
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     return ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
             for r in rows]
+
+
+def clip_fps(info: dict) -> Fraction:
+    """A clip's frame rate from its probe dict (the JSON's ``reference``), 25 when unknown."""
+    text = info.get("fps_rational")
+    try:
+        return Fraction(text) if text else Fraction(info.get("fps") or 25).limit_denominator(100000)
+    except (ValueError, ZeroDivisionError, TypeError):
+        return Fraction(25)

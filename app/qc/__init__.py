@@ -1,0 +1,1 @@
+"""QC verdicts: profiles of rules on scores, the verdict of a run, and its problem moments."""
