@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench fuzz install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_score.py
+
+fuzz: $(STAMP)  # a mutation campaign against the media layer and the CLI (see benchmarks/fuzz.py)
+	nice $(BIN)/python benchmarks/fuzz.py --inputs $${FUZZ_INPUTS:-300} --jobs 2
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -153,6 +153,10 @@ def _lab(argv: list[str]) -> int:
 
     if argv[:1] == ["plan"]:
         return lab_plan_main(argv[1:])
+    if argv[:1] and argv[0] in ("features", "train", "validate", "report"):   # the model lab
+        from vqinspect.app.cli.lab_model import lab_model_main
+
+        return lab_model_main(argv)
     if argv[:1] != ["run"]:
         print(lab_usage())
         return 0 if argv[:1] in (["-h"], ["--help"]) else EXIT_BAD_INPUT

@@ -13,7 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
 from vqinspect.app.shared.errors import InputError
-from vqinspect.widgets import dialogs, export, settings_store
+from vqinspect.widgets import dialogs, export, lab_menu, settings_store
 from vqinspect.widgets.bookmarks import add_bookmark
 from vqinspect.widgets.import_scores import import_scores
 from vqinspect.widgets.workspace_io import open_workspace, save_workspace, suggested_name
@@ -44,6 +44,7 @@ def install(window) -> None:
     add(files, "open_distorted", "Open &Distorted…", lambda: _open(window, "distorted"), "Ctrl+Shift+O")
     add(files, "open_last", "Open &Last Pair", lambda: _open_last(window), "Ctrl+Shift+L")
     add(files, "open_masks", "Open &Masks…", lambda: _open_masks(window), "Ctrl+M")
+    lab_menu.install(window, files, add)      # Run Subjective Test…, Open Subjective Analysis…
     files.addSeparator()
     add(files, "open_workspace", "Open &Workspace…", lambda: _open_workspace(window), "Ctrl+Alt+O")
     add(files, "save_workspace", "&Save Workspace…", lambda: _save_workspace(window), "Ctrl+S")

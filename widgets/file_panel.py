@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QSpinBox, QVBoxLayout, QWidget)
 
 from vqinspect.app.display.screen import color_spec
+from vqinspect.app.media.transform import display_notes
 
 FIELDS = ("File", "Codec", "Size", "Rate", "Frames", "Pixels", "Colour", "Shown as")
 
@@ -34,7 +35,7 @@ def probe_rows(source) -> dict[str, str]:
         "Colour": colour,
         "Shown as": shown,
     }
-    notes = [n for n in (i.conversion, i.truncated) if n]
+    notes = [n for n in (i.conversion, i.truncated, display_notes(i.as_dict())) if n]
     if notes:
         rows["Notes"] = "; ".join(notes)
     return rows

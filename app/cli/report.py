@@ -11,10 +11,13 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from vqinspect.app.cli.options import (EXIT_BAD_INPUT, Parser, add_input_options, add_metric_options,
-                                       add_pair_options, input_options, metric_options, open_inputs,
-                                       parse_metrics, print_pair_warnings)
+from vqinspect.app.cli.options import (EXIT_BAD_INPUT, EXIT_QC_FAIL, Parser, add_input_options,
+                                       add_metric_options, add_pair_options, add_profile_option, in_background,
+                                       input_options, metric_options, open_inputs, parse_metrics,
+                                       print_pair_warnings, profile_of, with_profile_metrics)
+from vqinspect.app.cli.score import judge_result
 from vqinspect.app.shared.errors import InputError
+from vqinspect.app.shared.text import clip_fps
 from vqinspect.metrics.registry import Metric, MetricError, available, get_metric
 
 HTML_SUFFIXES = (".html", ".htm")
@@ -25,8 +28,10 @@ def report_parser() -> argparse.ArgumentParser:
     p = Parser(prog="vqinspect report", description="Write a QC report of a distorted "
                                 "clip against its reference: metadata, alignment, pooled statistics, "
                                 "per-frame plots and pictures of the worst frames.")
-    p.add_argument("reference")
-    p.add_argument("distorted")
+    p.add_argument("reference", nargs="?")
+    p.add_argument("distorted", nargs="?")
+    p.add_argument("--batch", metavar="DIR", help="instead of a pair: the summary of a vqinspect batch folder, "
+                   "a sortable table and each pair's worst frame")
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="report.html (self-contained) or report.pdf")
     p.add_argument("--scores", metavar="FILE", help="reuse scores instead of scoring: a vqinspect score "
@@ -38,8 +43,11 @@ def report_parser() -> argparse.ArgumentParser:
     p.add_argument("--colormap", default="inferno", help="heatmap colormap (inferno, viridis, magma, ...)")
     p.add_argument("--crop", default="480x270", metavar="WxH", help="size of the pictures' region, "
                    "shown 1:1 (default 480x270; the whole frame when smaller)")
+    p.add_argument("--scope", choices=("waveform", "parade", "vectorscope", "histogram"),
+                   help="add this scope of each worst frame, reference and distorted overlaid")
     p.add_argument("--title", help="title of the report")
     add_metric_options(p)
+    add_profile_option(p)
     add_pair_options(p, offset_default=None)
     p.add_argument("--threads", type=int, default=None, metavar="N", help="kernel threads (default: all cores)")
     p.add_argument("--no-cache", action="store_true", help="score again even if cached scores exist")
@@ -53,7 +61,14 @@ PdfWriter = Callable[[str, Path], None]
 
 def report_main(argv: list[str], write_pdf: PdfWriter | None = None) -> int:
     """``vqinspect report``; ``write_pdf(html, path)`` makes PDFs (None: only HTML can be written)."""
-    return _run(report_parser().parse_args(argv), write_pdf)
+    args = report_parser().parse_args(argv)
+    if args.batch:
+        from vqinspect.app.cli.batch import batch_report
+
+        return batch_report(args.batch, Path(args.output), write_pdf, args.title)
+    if not (args.reference and args.distorted):
+        raise InputError(None, "give REFERENCE and DISTORTED, or --batch DIR (see vqinspect report --help)")
+    return _run(args, write_pdf)
 
 
 def _run(args, write_pdf: PdfWriter | None) -> int:
@@ -73,7 +88,9 @@ def _run(args, write_pdf: PdfWriter | None) -> int:
         frames = parse_range(args.frames)
     except ValueError as exc:
         raise InputError(None, str(exc)) from None
+    profile = profile_of(args)
     ref, dist = open_inputs(args)
+    shots = in_background(_shot_cuts, ref, name="vq-shots")
     notes: list[str] = []
     if args.scores:
         result, source, offset, notes = _imported_result(args, ref, dist)
@@ -83,27 +100,51 @@ def _run(args, write_pdf: PdfWriter | None) -> int:
             result.alignment = {**pair.alignment(), "start": result.table.start, "stop": result.table.stop}
         metric_names = result.metrics
     else:
-        metrics = parse_metrics(args.metrics, metric_options(args))
+        metrics = parse_metrics(with_profile_metrics(args.metrics, profile), metric_options(args))
+        _check_by(args.by, [k for m in metrics for k in m.keys])
         pair = make_pair(ref, dist, args.offset or 0, frames, force_rate=args.force_rate, scaler=args.scaler,
                          deinterlace=args.deinterlace)
         print_pair_warnings(pair)
         result, source = _scores(pair, metrics, args)
         metric_names = [m.name for m in metrics]
+    verdict = judge_result(result, profile)
+    cuts = shots.result()
+    notes.append(f"Problem moments are grouped by shot: {len(cuts)} cut{'s' if len(cuts) != 1 else ''} "
+                 f"found in the reference (a jump in its 16×24 block means of luma between two frames).")
     by = args.by
     map_metric, map_name = choose_map(args.map, by or _default_by(result), metric_names)
     with ReportImageRenderer(pair, map_metric, map_name, colormap=_colormap(args.colormap),
-                             crop_size=crop) as renderer:
+                             crop_size=crop, scope=args.scope) as renderer:
         report = build_report(result, worst=args.worst, by=by, render_frame=renderer.render,
                               source=source, title=args.title, notes=notes,
-                              display=tuple(s.description for s in renderer.specs))
+                              display=tuple(s.description for s in renderer.specs), cuts=cuts,
+                              verdict=verdict, prepare_pictures=renderer.prepare)
     if kind == "pdf":
         write_pdf(render_html(report, paged=True), out)
     else:
         write_html(report, out)
     print(out)
+    if verdict is not None:
+        print("\n".join(verdict.lines(clip_fps(result.reference))))
     for problem in result.problems:
         print(f"vqinspect: {problem}", file=sys.stderr)
-    return EXIT_BAD_INPUT if result.status == "broken" else 0
+    if result.status == "broken":
+        return EXIT_BAD_INPUT
+    return EXIT_QC_FAIL if verdict is not None and not verdict.passed else 0
+
+
+def _check_by(by: str | None, keys: list[str]) -> None:
+    """``--by`` names a key the metrics give: said before any frame is scored."""
+    if by is not None and by not in keys:
+        raise InputError(None, f"--by {by}: no such score (available: {', '.join(keys)})")
+
+
+def _shot_cuts(source) -> list[int]:
+    """The reference's shot cuts, from the signatures of a decoding pass (beside the scoring)."""
+    from vqinspect.app.qc.moments import shot_cuts
+    from vqinspect.app.scoring.signatures import clip_signatures
+
+    return shot_cuts(clip_signatures(source))
 
 
 def output_kind(out: Path) -> str:

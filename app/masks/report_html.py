@@ -6,15 +6,15 @@ from pathlib import Path
 
 from vqinspect.app import __version__
 from vqinspect.app.masks.report import MaskReport, worst_frame
-from vqinspect.metrics.registry import higher_is_worse
 from vqinspect.app.masks.display import KIND_NAMES
-from vqinspect.metrics.registry import plot_groups
-from vqinspect.app.report.html import (PAGE_BREAK, attr_num, cards, clip_table, e, fmt, frame_row, header, page, paginate,
+from vqinspect.metrics.registry import higher_is_worse, plot_groups
+from vqinspect.app.report.html import (PAGE_BREAK, PagedLayout, attr_num, cards, clip_table, e, fmt, frame_row, header, page, paginate,
                              panels_height, plot_block, run_warnings, score_spans, stats_table)
 from vqinspect.app.scoring.results import write_atomic
 
 DAVIS_STATS = ("mean", "recall", "decay")
 ROW_IDS = 4                  # label maps: a row quotes the ids whose value drops most, at most this many
+ONE_LINE = PagedLayout(per_line=None, enlarge=1.0, caption_height=0)   # the row's pictures side by side
 ROW_TEXT_HEIGHT = 190        # px of a row besides its pictures: heading, values, colour bars, captions
 SECTION_HEAD_HEIGHT = 100    # px of the section's heading and hint
 
@@ -156,7 +156,8 @@ def _unstable(report: MaskReport, paged: bool) -> str:
         return (f'<section id="unstable"><h2>Least stable frames</h2><p>No frame\'s {e(base)} falls below '
                 f"{'the ground truth' if has_gt else '1'}.</p></section>")
     keys = _overall(report.result.table.keys)
-    blocks = [(_row(report, w, keys), panels_height(w.images) + ROW_TEXT_HEIGHT) for w in report.rows]
+    blocks = [(_row(report, w, keys, paged), panels_height(w.images, ONE_LINE) + ROW_TEXT_HEIGHT)
+              for w in report.rows]
     rows = paginate(blocks, SECTION_HEAD_HEIGHT) if paged else "".join(html for html, _ in blocks)
     against = "the ground truth's own value" if has_gt else "1"
     return (f'{PAGE_BREAK if paged else ""}<section id="unstable">'
@@ -164,10 +165,10 @@ def _unstable(report: MaskReport, paged: bool) -> str:
             f'<p class="hint">Instability: how far the prediction\'s {e(base)} (frame t against t−1'
             f'{", warped by the flow" if base == "tiou" else ""}) falls below {against}. Each row shows the masks '
             f"on the frame, where the prediction changed against the previous frame and, with ground truth, "
-            f"where it is wrong. Click a picture to see it at full size.</p>{rows}</section>")
+            f"where it is wrong.{'' if paged else ' Click a picture to see it at full size.'}</p>{rows}</section>")
 
 
-def _row(report: MaskReport, w, keys: list[str]) -> str:
+def _row(report: MaskReport, w, keys: list[str], paged: bool) -> str:
     value = report.instability[w.frame]
     where = f"instability {fmt(value)}: {e(_drop(report, w))}"
     if w.images is not None:
@@ -176,7 +177,8 @@ def _row(report: MaskReport, w, keys: list[str]) -> str:
     base = report.base
     lead = [k for k in (base, "gt_" + base) if k in keys] + _dropping_ids(report, w)
     shown = lead + [k for k in keys if k not in lead]
-    return frame_row(w, where, score_spans(w.scores, shown, base), {"instability": attr_num(value)})
+    return frame_row(w, where, score_spans(w.scores, shown, base), {"instability": attr_num(value)}, paged=paged,
+                     layout=ONE_LINE)
 
 
 def _dropping_ids(report: MaskReport, w) -> list[str]:

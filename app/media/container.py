@@ -205,7 +205,7 @@ class ContainerSource:
 def _check_claims(path: Path) -> None:
     """The frame size the file claims, checked with its probe decoding nothing (FFmpeg's probe
     would otherwise decode a picture of whatever size a forged header claims)."""
-    container = _open_container(path, stream_options=[{"skip_frame": "all"}])
+    container = _open_container(path, options={"skip_frame": "all"})
     try:
         checks.check_claimed_size(path, container, _video_stream(container, path))
     except DECODE_ERRORS:
@@ -311,11 +311,16 @@ def _frame_rate(stream, index: FrameIndex) -> tuple[Fraction, bool]:
     vfr = bool(np.mean(np.abs(steps - step) > 0.2 * step) > 0.1)
     if vfr:
         span = float((int(index.pts[-1]) - int(index.pts[0])) * index.time_base)
-        return Fraction((n - 1) / span).limit_denominator(1001), True
+        return _plausible(Fraction((n - 1) / span).limit_denominator(1001), header), True
     measured = 1.0 / (step * float(index.time_base))
     if header is not None and abs(float(header) - measured) <= 2e-3 * measured:
         return header, False
-    return Fraction(measured).limit_denominator(1001), False
+    return _plausible(Fraction(measured).limit_denominator(1001), header), False
+
+
+def _plausible(rate: Fraction, header: Fraction | None) -> Fraction:
+    """``rate`` when it is one a video can have (damaged timestamps can say anything)."""
+    return rate if 0.1 <= rate <= 1000 else header or Fraction(25)
 
 
 class ContainerReader(BaseReader):

@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import base64
 import math
+from dataclasses import dataclass
 from html import escape
 from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable
 
 from vqinspect.app import __version__
-from vqinspect.metrics.registry import format_value, higher_is_worse
+from vqinspect.app.media.transform import display_notes
+from vqinspect.app.display.screen import timecode
+from vqinspect.app.qc.verdict import Verdict
+from vqinspect.app.shared.text import clip_fps
+from vqinspect.metrics.registry import format_value, higher_is_worse, key_info
 from vqinspect.app.report.model import Report, WorstFrame, ordered_keys, plot_groups, primary_keys, worst_frames
 from vqinspect.app.report.images import ColorBar, FramePanels, Panel
 from vqinspect.app.report.plot import HEIGHT, WIDTH, series_svg
@@ -29,6 +34,10 @@ from vqinspect.app.scoring.results import POOLS, ScoreResult, write_atomic
 PAGE_WIDTH = 1000                      # px of content the pictures are sized for
 PAGE_HEIGHT = 1548                     # px of content on a PDF page (A4 less 12 mm margins at 144 dpi)
 PANEL_GAP = 8
+PANELS_PER_LINE = 2                    # pictures side by side on a PDF page
+PANEL_CAPTION_HEIGHT = 70              # px under a paged picture: colour scale and caption
+ROW_TEXT_HEIGHT = 90                   # px of a moment's heading lines
+SECTION_HEAD_HEIGHT = 120              # px of a section's title and hint
 PAGE_BREAK = '<div style="page-break-before: always"></div>'   # honoured by Qt's rich text
 STAT_LABELS = {"mean": "mean", "harmonic_mean": "harm. mean", "min": "min", "max": "max",
                "p1": "1st pct", "p5": "5th pct"}
@@ -78,10 +87,43 @@ _WEB_FONTS = (("DejaVu Sans", "normal", "DejaVuSans-web.ttf"), ("DejaVu Sans", "
 def render_html(report: Report, *, paged: bool = False) -> str:
     """The whole page as one string."""
     r = report.result
-    return page(report.title, [_header(report), _glance(report), _clips(r, report.display),
-                               _alignment(r, report.notes), _statistics(report), _plots(report, paged),
-                               _worst(report), _bookmarks(report)],
+    return page(report.title, [_header(report), verdict_box(report.verdict, clip_fps(r.reference)),
+                               _glance(report), _clips(r, report.display), _alignment(r, report.notes),
+                               _statistics(report, paged), _plots(report, paged), _worst(report, paged),
+                               _bookmarks(report)],
                 report.generated, paged=paged)
+
+
+def verdict_box(verdict: Verdict | None, fps) -> str:
+    """The QC verdict at the top: PASS or FAIL, each rule met or failed, with values, limits and
+    the frames where it failed."""
+    if verdict is None:
+        return ""
+    failed = {f.rule.text: f for f in verdict.failures}
+    rows = []
+    for rule in verdict.profile.rules:
+        f = failed.get(rule.text)
+        where = "" if f is None else "; ".join(_range_text(a, b, fps) for a, b in f.ranges[:6]) + \
+            (f" and {len(f.ranges) - 6} more" if f is not None and len(f.ranges) > 6 else "")
+        rows.append(f'<tr class="{"bad" if f else "ok"}"><td>{e(rule.describe())}</td>'
+                    f'<td class="state">{"failed" if f else "met"}</td>'
+                    f'<td>{e(f.reason) if f else ""}</td><td>{e(where)}</td></tr>')
+    word, colour = ("PASS", "#e8f5e9") if verdict.passed else ("FAIL", "#fdecea")
+    met = len(verdict.profile.rules) - len(verdict.failures)
+    return (f'<section id="verdict" class="verdict {word.lower()}" data-passed="{str(verdict.passed).lower()}">'
+            f'<table class="verdict-box" width="100%" bgcolor="{colour}" cellpadding="8"><tr><td>'
+            f'<h2 class="verdict-word">QC verdict: {word}</h2>'
+            f'<p>Profile <b>{e(verdict.profile.title)}</b> ({e(verdict.profile.name)}): {met} of '
+            f'{len(verdict.profile.rules)} rules met.</p>'
+            f'<table class="rules ruled" border="1" cellspacing="0" cellpadding="4"><thead><tr><th>rule</th>'
+            f'<th>result</th><th>value</th><th>where it fails</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            f'<p class="hint">{e(verdict.profile.about)}</p></td></tr></table></section>')
+
+
+def _range_text(a: int, b: int, fps) -> str:
+    if b - a == 1:
+        return f"frame {a} ({timecode(a, fps)})"
+    return f"frames {a}–{b - 1} ({timecode(a, fps)}–{timecode(b - 1, fps)})"
 
 
 def page(title: str, sections: Iterable[str], generated: str, *, paged: bool = False,
@@ -159,6 +201,7 @@ _CLIP_ROWS = (
                                 ("primaries", "color_primaries"), ("transfer", "color_transfer")) if d.get(k)))),
     ("Start time", lambda d: f"{d['start_time']:.3f} s" if d.get("start_time") else None),
     ("Variable frame rate", lambda d: "yes" if d.get("variable_frame_rate") else None),
+    ("Display", lambda d: display_notes(d) or None),
     ("Conversion", lambda d: d.get("conversion") or None),
     ("Truncated", lambda d: d.get("truncated") or None),
 )
@@ -217,18 +260,30 @@ def _alignment(r: ScoreResult, notes: list[str]) -> str:
     return f'<section id="alignment"><h2>Alignment</h2><ul>{"".join(f"<li>{i}</li>" for i in items)}</ul></section>'
 
 
-def _statistics(report: Report) -> str:
+def _statistics(report: Report, paged: bool = False) -> str:
+    """The scores people read; the metrics' elementary features (VMAF's VIF and ADM scales...)
+    in a collapsed section below them."""
     r = report.result
 
     def worst_frame(key: str) -> int | None:
         worst = worst_frames(r, key, 1)
         return worst[0][0] if worst else None
 
-    table = stats_table(r.table.pooled(), ordered_keys(r.table.keys), worst_frame, report.by)
-    return (f'<section id="statistics"><h2>Pooled statistics</h2>{table}'
-            f'<p class="hint">The worst frames are ranked by <b>{e(report.by)}</b>. Harmonic mean as libvmaf '
+    keys = ordered_keys(r.table.keys)
+    scores = [k for k in keys if not key_info(k).feature]
+    features = [k for k in keys if key_info(k).feature]
+    pooled = r.table.pooled()
+    table = stats_table(pooled, scores, worst_frame, report.by)
+    more = ""
+    if features:
+        inner = stats_table(pooled, features, worst_frame, report.by)
+        label = f"Elementary features ({len(features)}): what the scores above are computed from"
+        more = (f'<h3 class="features">{e(label)}</h3>{inner}' if paged else
+                f'<details class="features"><summary>{e(label)}</summary>{inner}</details>')
+    return (f'<section id="statistics"><h2>Pooled statistics</h2>{table}{more}'
+            f'<p class="hint">Problem moments are ranked by <b>{e(report.by)}</b>. Harmonic mean as libvmaf '
             f"pools it (1/mean(1/(x+1)) − 1); percentiles interpolate between frames. "
-            f"{e(_direction_words(r.table.keys))}</p></section>")
+            f"{e(_direction_words(scores))}</p></section>")
 
 
 def _direction_words(keys) -> str:
@@ -291,23 +346,33 @@ def plot_block(frames, series: dict, title: str, *, marks: Iterable[tuple[int, i
             f'{src}</p>{svg}</div>')
 
 
-def _worst(report: Report) -> str:
+def _worst(report: Report, paged: bool = False) -> str:
     if not report.worst:
         return ""
     keys = primary_keys(report.result.table.keys)
     keys = keys if report.by in keys else [report.by, *keys]
-    rows = "".join(_worst_row(w, keys, report.by) for w in report.worst)
-    return (f'<section id="worst"><h2>The {len(report.worst)} worst frames by {e(report.by)}</h2>'
-            f'<p class="hint">Each row shows the same region of both clips, centred on the worst area of the '
-            f"frame, their luma difference and a heatmap of the metric map. Click a picture to see it pixel "
-            f"for pixel.</p>{rows}</section>")
+    fps = clip_fps(report.result.reference)
+    blocks = [(_worst_row(w, keys, report.by, fps, paged), panels_height(w.images) + ROW_TEXT_HEIGHT)
+              for w in report.worst]
+    rows = paginate(blocks, SECTION_HEAD_HEIGHT) if paged else "".join(html for html, _ in blocks)
+    shots = ("one per shot" if report.cuts else "one per stretch of bad frames") + \
+        (f", {len(report.cuts)} shot cut{'s' if len(report.cuts) != 1 else ''} found" if report.cuts else "")
+    how = ("Pictures are shown pixel for pixel (scroll sideways when they are wider than the window); "
+           "click one to see it alone." if not paged else "Pictures are scaled to the page width.")
+    return (f'<section id="worst"><h2>The {len(report.worst)} worst moments by {e(report.by)}</h2>'
+            f'<p class="hint">A moment is a run of bad frames around its worst frame, {e(shots)}. Each shows the '
+            f"same region of both clips at its worst frame, centred on the worst area, their luma difference, "
+            f"the metric's heatmap (one colour scale for the whole report) and that area's pixels doubled. "
+            f"{how}</p>{rows}</section>")
 
 
-def _worst_row(w: WorstFrame, keys: list[str], by: str) -> str:
+def _worst_row(w: WorstFrame, keys: list[str], by: str, fps, paged: bool) -> str:
     where = f"distorted frame {w.dist_frame}"
+    if w.moment is not None and w.moment[1] - w.moment[0] > 1:
+        where = f"{_range_text(*w.moment, fps)} · {where}"
     if w.images is not None:
         where += f" · region {e(w.images.crop.label(w.images.frame_size))}"
-    return frame_row(w, where, score_spans(w.scores, keys, by))
+    return frame_row(w, where, score_spans(w.scores, keys, by), paged=paged)
 
 
 def score_spans(values: dict[str, float], keys: Iterable[str], by: str | None = None) -> str:
@@ -317,7 +382,8 @@ def score_spans(values: dict[str, float], keys: Iterable[str], by: str | None = 
                     for k in keys if k in values)
 
 
-def frame_row(w: WorstFrame, where: str, scores: str, attrs: dict[str, str] | None = None) -> str:
+def frame_row(w: WorstFrame, where: str, scores: str, attrs: dict[str, str] | None = None,
+              paged: bool = False, layout: "PagedLayout | None" = None) -> str:
     """A frame's row: rank, frame and timecode, the ``where`` and ``scores`` lines (HTML),
     the locator and the pictures; ``attrs`` become extra ``data-`` attributes."""
     extra = "".join(f' data-{e(k)}="{e(v)}"' for k, v in (attrs or {}).items())
@@ -326,31 +392,58 @@ def frame_row(w: WorstFrame, where: str, scores: str, attrs: dict[str, str] | No
         locator = f'<td class="loc">{img(w.images.locator, "where the region lies", cls="locator")}</td>'
     head = (f'<table class="row-head"><tr>{locator}<td><h3>#{w.rank} · frame {w.frame} · {e(w.timecode)}</h3>'
             f'<p class="where">{where}</p><p class="scores">{scores}</p></td></tr></table>')
-    return (f'<article class="worst-frame" data-rank="{w.rank}" data-frame="{w.frame}"{extra}>{head}'
-            f"{panels(w.images, w.error)}</article>")
+    moment = f' data-moment-start="{w.moment[0]}" data-moment-stop="{w.moment[1]}"' if w.moment else ""
+    return (f'<article class="worst-frame" data-rank="{w.rank}" data-frame="{w.frame}"{moment}{extra}>{head}'
+            f"{panels(w.images, w.error, paged, layout or PagedLayout())}</article>")
 
 
-def panels(images: FramePanels | None, error: str) -> str:
+@dataclass(frozen=True)
+class PagedLayout:
+    """How a row's pictures sit on paper: ``per_line`` to a line (None: all on one), enlarged up
+    to ``enlarge`` times to fill it. The encode report puts two to a line, as large as the page
+    allows; the mask report keeps a row of three at their size."""
+
+    per_line: int | None = PANELS_PER_LINE
+    enlarge: float = 2.0
+    caption_height: int = PANEL_CAPTION_HEIGHT
+
+    def lines(self, images: FramePanels) -> list[tuple[Panel, ...]]:
+        n = self.per_line or len(images.panels)
+        return [images.panels[i:i + n] for i in range(0, len(images.panels), n)]
+
+    def widths(self, line) -> list[int]:
+        n = self.per_line or len(line)
+        natural = [png_size(p.png)[0] for p in line]
+        fit = min(self.enlarge, (PAGE_WIDTH - PANEL_GAP * n) / max(1, sum(natural) if self.per_line is None
+                                                                     else max(natural) * n))
+        return [max(1, round(w * fit)) for w in natural]
+
+    def height(self, images: FramePanels | None) -> int:
+        if images is None or not images.panels:
+            return 0
+        total = 0
+        for line in self.lines(images):
+            total += max(round(png_size(p.png)[1] * w / png_size(p.png)[0]) for p, w in zip(line, self.widths(line)))
+            total += self.caption_height
+        return total
+
+
+def panels(images: FramePanels | None, error: str, paged: bool = False, layout: PagedLayout = PagedLayout()) -> str:
+    """A frame's pictures: in a browser pixel for pixel, wrapping onto more lines; on paper as
+    ``layout`` puts them."""
     if images is None:
         return f'<p class="warning">{e(error)}</p>' if error else ""
-    widths = [png_size(p.png)[0] for p in images.panels]
-    scale = _panel_scale(widths)
-    cells = "".join(_panel(p, w, scale, 100.0 * w / sum(widths)) for p, w in zip(images.panels, widths))
-    return f'<table class="panels"><tr>{cells}</tr></table>'
+    if not paged:
+        figures = "".join(_figure(p, png_size(p.png)[0]) for p in images.panels)
+        return f'<div class="panels">{figures}</div>'
+    rows = "".join("<tr>" + "".join(_panel(p, w) for p, w in zip(line, layout.widths(line))) + "</tr>"
+                   for line in layout.lines(images))
+    return f'<table class="panels paged" cellspacing="{PANEL_GAP}">{rows}</table>'
 
 
-def _panel_scale(widths: list[int]) -> float:
-    """How much a row of pictures this wide is scaled to fit the page (never enlarged)."""
-    return min(1.0, (PAGE_WIDTH - PANEL_GAP * len(widths)) / max(1, sum(widths)))
-
-
-def panels_height(images: FramePanels | None) -> int:
-    """The height in px of a row's pictures as ``panels`` shows them (0 without pictures)."""
-    if images is None or not images.panels:
-        return 0
-    sizes = [png_size(p.png) for p in images.panels]
-    scale = _panel_scale([w for w, _ in sizes])
-    return max(round(h * round(w * scale) / w) for w, h in sizes)
+def panels_height(images: FramePanels | None, layout: PagedLayout = PagedLayout()) -> int:
+    """The height in px of a row's pictures as ``panels`` lays them out on paper (0 without)."""
+    return layout.height(images)
 
 
 def paginate(blocks: Iterable[tuple[str, int]], used: int = 0) -> str:
@@ -367,11 +460,18 @@ def paginate(blocks: Iterable[tuple[str, int]], used: int = 0) -> str:
     return "".join(out)
 
 
-def _panel(p: Panel, width: int, scale: float, percent: float) -> str:
-    shown = max(1, round(width * scale))
-    return (f'<td class="panel" width="{percent:.1f}%">{img(p.png, p.title, shown, "zoomable")}'
+def _panel(p: Panel, shown: int) -> str:
+    """A picture in a paged table cell, ``shown`` px wide."""
+    return (f'<td class="panel" valign="top">{img(p.png, p.title, shown)}'
             f"{_colorbar(p.colorbar, shown)}"
             f'<p class="cap"><b>{e(p.title)}</b> {e(p.caption)}</p></td>')
+
+
+def _figure(p: Panel, width: int) -> str:
+    """A picture at its own size (1:1) with its colour scale and caption."""
+    return (f'<figure class="panel" style="width: {width}px">{img(p.png, p.title, width, "zoomable")}'
+            f"{_colorbar(p.colorbar, width)}"
+            f'<figcaption class="cap"><b>{e(p.title)}</b> {e(p.caption)}</figcaption></figure>')
 
 
 def _colorbar(bar: ColorBar | None, width: int) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from vqinspect.app.display import screen, heatmap
+from vqinspect.app.display import screen, heatmap, scope_figure
 from vqinspect.app.scoring.engine import colour_description
 from vqinspect.metrics.registry import FrameInput, Metric
 
@@ -94,8 +94,9 @@ class ReportImageRenderer:
 
     def __init__(self, pair, map_metric: Metric | None = None, map_name: str | None = None, *,
                  colormap: str = heatmap.DEFAULT_COLORMAP, crop_size: tuple[int, int] = CROP_SIZE,
-                 diff_gain: float = DIFF_GAIN):
+                 diff_gain: float = DIFF_GAIN, scope: str | None = None):
         self.pair = pair
+        self.scope = scope            # a scope of vqinspect.app.display.scope_figure.KINDS, or None
         self.map_metric, self.map_name = (map_metric, map_name) if map_name else (None, None)
         self.lut = heatmap.colormap(colormap)
         self.colormap = colormap
@@ -103,6 +104,22 @@ class ReportImageRenderer:
         self.diff_gain = diff_gain
         self.specs = screen.pair_color_specs(pair)
         self._readers = pair.readers()
+        self.levels: tuple[float, float] | None = None   # one colour scale for every frame, once prepared
+        self._maps: dict[int, np.ndarray] = {}
+
+    def prepare(self, frames: list[int]) -> None:
+        """Compute the map of every frame to be rendered and take one colour scale over all of
+        them, so that the heatmaps of a report compare (each frame's robust range, widened)."""
+        if self.map_metric is None or not frames:
+            return
+        style = heatmap.map_style(self.map_name)
+        ranges = []
+        for frame in frames:
+            ref = self._readers[0].frame(frame)
+            dist = self._readers[1].frame(frame + self.pair.offset)
+            self._maps[frame] = self._map(frame, ref, dist)
+            ranges.append(heatmap.auto_levels(self._maps[frame], style))
+        self.levels = (min(lo for lo, _ in ranges), max(hi for _, hi in ranges))
 
     def close(self) -> None:
         for reader in self._readers:
@@ -124,7 +141,7 @@ class ReportImageRenderer:
         diff = screen.difference(ref, dist, ref_rgb, dist_rgb, self.diff_gain, "luma",
                                   self.pair.bit_depth)
         h, w = ref[0].shape
-        values = self._map(frame, ref, dist)
+        values = self._maps.pop(frame) if frame in self._maps else self._map(frame, ref, dist)
         style = heatmap.map_style(self.map_name) if values is not None else None
         badness = _badness(values, style, (w, h)) if values is not None else _luma_error(ref, dist)
         crop = choose_crop((w, h), self.crop_size, badness)
@@ -135,6 +152,12 @@ class ReportImageRenderer:
                         f"luma |ref − dist| ×{self.diff_gain:g}")]
         if values is not None:
             panels.append(self._heatmap_panel(values, style, crop, (w, h)))
+        inside = choose_crop((crop.width, crop.height), _detail_size(crop), _cut(badness, crop))
+        panels.append(_detail_panel(ref_rgb, dist_rgb, Crop(crop.x + inside.x, crop.y + inside.y,
+                                                            inside.width, inside.height)))
+        if self.scope is not None:
+            picture, caption = scope_figure.report_picture(self.scope, ref, dist, *self.specs)
+            panels.append(Panel(f"Scope: {self.scope} (whole frame)", encode_png(picture), caption))
         whole = (crop.width, crop.height) == (w, h)
         locator = b"" if whole else encode_png(_locator(dist_rgb, crop))
         return FramePanels(frame, crop, (w, h), tuple(panels), locator)
@@ -150,13 +173,15 @@ class ReportImageRenderer:
 
     def _heatmap_panel(self, values: np.ndarray, style: heatmap.MapStyle, crop: Crop,
                        frame_size: tuple[int, int]) -> Panel:
-        levels = heatmap.auto_levels(values, style)
+        levels = self.levels or heatmap.auto_levels(values, style)
         on_frame = map_on_frame(values, frame_size, crop)
         rgba = heatmap.colorize(on_frame, self.lut, levels, reverse=not style.higher_is_worse)
         rgb = rgba[..., :3].copy()
         rgb[rgba[..., 3] == 0] = NO_DATA
         worse = "higher" if style.higher_is_worse else "lower"
         caption = f"{self.colormap}, bright = worse ({worse} values)"
+        if self.levels is not None:
+            caption += "; one scale for the whole report"
         if not np.isfinite(on_frame).all():
             caption += "; grey: no values (the filter's border)"
         bar = ColorBar(self.colormap, (float(levels[0]), float(levels[1])), style.higher_is_worse, style.unit)
@@ -203,6 +228,23 @@ def choose_crop(frame_size: tuple[int, int], size: tuple[int, int], badness: np.
     x = int(min(max(cx - cw // 2, 0), fw - cw))
     y = int(min(max(cy - ch // 2, 0), fh - ch))
     return Crop(x, y, cw, ch)
+
+
+DETAIL_ZOOM = 2
+
+
+def _detail_size(crop: Crop) -> tuple[int, int]:
+    """A quarter of the crop's sides (at least 48 px): shown at 2x, beside each other."""
+    return max(48, crop.width // 4), max(48, crop.height // 4)
+
+
+def _detail_panel(ref_rgb: np.ndarray, dist_rgb: np.ndarray, detail: Crop) -> Panel:
+    """The worst area of both clips with every pixel doubled, reference left, distorted right."""
+    zoom = [np.repeat(np.repeat(_cut(rgb, detail), DETAIL_ZOOM, axis=0), DETAIL_ZOOM, axis=1)
+            for rgb in (ref_rgb, dist_rgb)]
+    gap = np.full((zoom[0].shape[0], 4, 3), 128, np.uint8)
+    caption = f"reference | distorted, {detail.width}×{detail.height} at ({detail.x}, {detail.y}), pixels ×{DETAIL_ZOOM}"
+    return Panel(f"Detail ×{DETAIL_ZOOM}", encode_png(np.concatenate([zoom[0], gap, zoom[1]], axis=1)), caption)
 
 
 def _cut(image: np.ndarray, crop: Crop) -> np.ndarray:

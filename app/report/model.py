@@ -19,6 +19,8 @@ from vqinspect.app import __version__
 from vqinspect.app.display.screen import timecode
 from vqinspect.app.shared.errors import InputError
 from vqinspect.app.shared.text import clip_fps
+from vqinspect.app.qc.moments import problem_moments
+from vqinspect.app.qc.verdict import Verdict
 from vqinspect.app.report.images import FramePanels
 from vqinspect.app.scoring.results import ScoreResult, ScoreTable
 from vqinspect.metrics.registry import higher_is_worse, plot_groups, primary_keys, ranking_key
@@ -37,6 +39,7 @@ class WorstFrame:
     scores: dict[str, float]
     images: FramePanels | None = None
     error: str = ""                   # why there are no pictures, if so
+    moment: tuple[int, int] | None = None   # the problem moment's frames [start, stop) around ``frame``
 
 
 @dataclass
@@ -62,6 +65,8 @@ class Report:
     generated: str = ""
     notes: list[str] = field(default_factory=list)
     display: tuple[str, str] = ("", "")   # how each clip's pictures were converted to RGB
+    verdict: Verdict | None = None
+    cuts: list[int] | None = None     # shot cuts the moments were grouped by (None: not detected)
 
 
 # ---------------------------------------------------------------- building
@@ -101,12 +106,17 @@ def picture_row(rank: int, frame: int, offset: int, fps, table, render_frame) ->
 def build_report(result: ScoreResult, *, worst: int = DEFAULT_WORST, by: str | None = None,
                  render_frame: FrameRenderer | None = None, bookmarks: Iterable = (),
                  source: str = "", title: str | None = None, notes: Iterable[str] = (),
-                 display: tuple[str, str] = ("", "")) -> Report:
-    """Rank the frames, render the worst ones' pictures, attach the bookmarks.
+                 display: tuple[str, str] = ("", ""), cuts: list[int] | None = None,
+                 verdict: Verdict | None = None,
+                 prepare_pictures: Callable[[list[int]], None] | None = None) -> Report:
+    """Find the ``worst`` distinct problem moments (one per shot, ``cuts`` starting shots),
+    render their worst frames' pictures, attach the bookmarks and the verdict.
 
-    ``bookmarks`` are objects with ``frame``, ``note``, ``view_name`` and ``image`` (PNG
-    bytes or None), such as ``vqinspect.app.inspector.workspace.Bookmark``. A frame whose pictures cannot be
-    made keeps its row, with the reason instead of the pictures.
+    ``prepare_pictures(frames)`` is told every frame before any is rendered (the renderer takes
+    one colour scale per map over all of them). ``bookmarks`` are objects with ``frame``,
+    ``note``, ``view_name`` and ``image`` (PNG bytes or None), such as
+    ``vqinspect.app.inspector.workspace.Bookmark``. A frame whose pictures cannot be made keeps
+    its row, with the reason instead of the pictures.
     """
     keys = result.table.keys
     if not keys or result.table.count == 0:
@@ -116,8 +126,16 @@ def build_report(result: ScoreResult, *, worst: int = DEFAULT_WORST, by: str | N
         raise InputError(None, f"--by {by}: no such score (available: {', '.join(keys)})")
     fps = clip_fps(result.reference)
     offset = int(result.alignment.get("offset", 0))
-    rows = [picture_row(rank, frame, offset, fps, result.table, render_frame)
-            for rank, (frame, _) in enumerate(worst_frames(result, by, worst), start=1)]
+    t = result.table
+    moments = problem_moments(t.column(by), t.start, higher_is_worse(by), cuts or [], worst,
+                              min_gap=max(1, round(float(fps))))
+    if prepare_pictures is not None and render_frame is not None:
+        prepare_pictures([m.worst for m in moments])
+    rows = []
+    for rank, m in enumerate(moments, start=1):
+        row = picture_row(rank, m.worst, offset, fps, t, render_frame)
+        row.moment = (m.start, m.stop)
+        rows.append(row)
     marks = [ReportBookmark(int(b.frame), timecode(int(b.frame), fps), str(b.view_name or ""),
                             str(b.note or ""), b.image, frame_scores(result.table, int(b.frame)))
              for b in bookmarks]
@@ -125,7 +143,7 @@ def build_report(result: ScoreResult, *, worst: int = DEFAULT_WORST, by: str | N
     return Report(result, by, rows, marks, source or f"computed by vqinspect {__version__}",
                   title or f"Quality report: {dist} vs {ref}",
                   datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M %Z"), list(notes),
-                  tuple(display))
+                  tuple(display), verdict, cuts)
 
 
 def frame_scores(t: ScoreTable, frame: int) -> dict[str, float]:

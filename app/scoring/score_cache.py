@@ -98,6 +98,7 @@ def pair_settings(pair, metrics, open_options: dict | None = None) -> dict:
         "metrics": [{"name": m.name, "keys": list(m.keys), "options": _plain(dict(m.options))}
                     for m in metrics],
         "open_options": plain_options(open_options or {}),
+        "transforms": [repr(getattr(s, "transform", None)) for s in (pair.reference, pair.distorted)],
         "version": __version__,
     }
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from vqinspect.metrics.registry import MetricError
 from vqinspect.metrics.vmaf import adm, motion, vif
-from vqinspect.metrics.vmaf.prepare import Workspace, to_float
+from vqinspect.metrics.vmaf.prepare import Workspace
 
 MIN_SIZE = 33
 """Smallest width and height: libvmaf's integer ADM reads outside the band below this."""
@@ -42,10 +42,10 @@ def kernel_plane(plane: np.ndarray) -> np.ndarray:
     return np.array(plane, order="C")
 
 
-def as_float(plane: np.ndarray, bit_depth: int, out: np.ndarray) -> np.ndarray:
-    """``plane`` on the 8-bit scale minus 128 (float32), written into ``out``."""
-    to_float(kernel_plane(plane), 2.0 ** (8 - bit_depth), out)
-    return out
+def vif_work(ws: Workspace, h: int, w: int) -> tuple[np.ndarray, ...]:
+    """The thread's uint16 images of VIF scales 1-3 (ref, dis per scale)."""
+    shapes = [shape for shape in vif.scale_shapes(h, w) for _ in range(2)]
+    return tuple(ws.array(f"vif_q{k}", shape, np.uint16) for k, shape in enumerate(shapes))
 
 
 def frame_features(ref: np.ndarray, dist: np.ndarray, prev: np.ndarray | None, bit_depth: int,
@@ -53,17 +53,12 @@ def frame_features(ref: np.ndarray, dist: np.ndarray, prev: np.ndarray | None, b
     """VIF scales, ADM (adm2 and its scales) and motion (0 without a previous frame)."""
     ref, dist = kernel_plane(ref), kernel_plane(dist)
     h, w = ref.shape
-    x = as_float(ref, bit_depth, ws.array("x", (h, w)))
-    y = as_float(dist, bit_depth, ws.array("y", (h, w)))
-    shapes = [shape for shape in vif.scale_shapes(h, w) for _ in range(2)]
-    work_q = tuple(ws.array(f"vif_q{k}", shape, np.uint16) for k, shape in enumerate(shapes))
-    work_f = tuple(ws.array(f"vif_f{k}", shape) for k, shape in enumerate(shapes))
-    vif_num, vif_den = vif.vif_sums(ref, dist, bit_depth, x, y, vif_gain, work_q, work_f)
+    vif_num, vif_den = vif.vif_sums(ref, dist, bit_depth, vif_gain, vif_work(ws, h, w))
     bands = adm.band_shapes(h, w)
     ref_bands = tuple(ws.array(f"adm_ref{s}", (4,) + b, np.int32) for s, b in enumerate(bands))
     dis_bands = tuple(ws.array(f"adm_dis{s}", (4,) + b, np.int32) for s, b in enumerate(bands))
     adm_num, adm_den = adm.adm_sums(ref, dist, bit_depth, adm_gain, ref_bands, dis_bands)
-    out = {f"vif_scale{s}": float(vif_num[s] / vif_den[s]) for s in range(4)}
+    out = {f"vif_scale{s}": vif.scale_score(vif_num[s], vif_den[s]) for s in range(4)}
     out["adm2"] = adm2_score(adm_num, adm_den, h, w)
     out.update({f"adm_scale{s}": float(adm_num[s] / adm_den[s]) for s in range(4)})
     out["motion"] = motion_score(prev, ref, bit_depth)
@@ -177,13 +172,8 @@ class ModelFeatures:
         h, w = y_ref.shape
         out: dict[str, float] = {}
         if self.vif:
-            x = as_float(y_ref, bit_depth, ws.array("x", (h, w)))
-            y = as_float(y_dist, bit_depth, ws.array("y", (h, w)))
-            shapes = [shape for shape in vif.scale_shapes(h, w) for _ in range(2)]
-            work_q = tuple(ws.array(f"vif_q{k}", s, np.uint16) for k, s in enumerate(shapes))
-            work_f = tuple(ws.array(f"vif_f{k}", s) for k, s in enumerate(shapes))
-            num, den = vif.vif_sums(y_ref, y_dist, bit_depth, x, y, self.vif_gain, work_q, work_f)
-            out.update({f"vif_scale{s}": float(num[s] / den[s]) for s in range(4)})
+            num, den = vif.vif_sums(y_ref, y_dist, bit_depth, self.vif_gain, vif_work(ws, h, w))
+            out.update({f"vif_scale{s}": vif.scale_score(num[s], den[s]) for s in range(4)})
         if self.classic_adm:
             bands = adm.band_shapes(h, w)
             rb = tuple(ws.array(f"adm_ref{s}", (4,) + b, np.int32) for s, b in enumerate(bands))

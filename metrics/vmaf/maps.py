@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from vqinspect.metrics.vmaf import adm, motion, vif
-from vqinspect.metrics.vmaf.features import as_float, kernel_plane
+from vqinspect.metrics.vmaf.features import kernel_plane
 from vqinspect.metrics.vmaf.model import VmafModel
 
 VIF_MAPS = tuple(f"vif_loss_scale{s}" for s in range(4))
@@ -23,27 +23,14 @@ TILE_AT_1080P = 64
 def vif_planes(ref: np.ndarray, dist: np.ndarray, bit_depth: int, gain: float,
                scales: int = 4) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per-pixel (num, den) of the first ``scales`` VIF scales of native-depth planes."""
+    shapes = [shape for shape in vif.scale_shapes(*ref.shape) for _ in range(2)]
+    work_q = tuple(np.empty(shape, np.uint16) for shape in shapes)
     planes = []
-    h, w = ref.shape
-    x = as_float(ref, bit_depth, np.empty((h, w), np.float32))
-    y = as_float(dist, bit_depth, np.empty((h, w), np.float32))
-    qx, qy, shift = ref, dist, bit_depth
-    unused = np.zeros((1, 1), np.uint16)  # scale 0 does not mirror the mean rounding
-    for s in range(scales):
-        if s > 0:
-            shape = (qx.shape[0] // 2, qx.shape[1] // 2)
-            nx, ny = np.empty(shape, np.uint16), np.empty(shape, np.uint16)
-            vif.downsample(qx, vif.TAPS[s], shift, nx)
-            vif.downsample(qy, vif.TAPS[s], shift, ny)
-            qx, qy, shift = nx, ny, 16
-            x, y = np.empty(shape, np.float32), np.empty(shape, np.float32)
-            vif.q8_to_float(qx, x)
-            vif.q8_to_float(qy, y)
-        num = np.empty(x.shape, np.float32)
-        den = np.empty(x.shape, np.float32)
-        exact = s > 0
-        vif.vif_scale_maps(x, y, qx if exact else unused, qy if exact else unused,
-                           vif.FILTERS[s], vif.TAPS[s], shift, exact, gain, num, den)
+    for s, (qx, qy) in enumerate(vif.scale_images(ref, dist, bit_depth, work_q)[:scales]):
+        num = np.empty(qx.shape, np.float32)
+        den = np.empty(qx.shape, np.float32)
+        vif.vif_scale_maps(qx, qy, vif.TAPS_F[s], vif.scale_shifts(s, bit_depth), float(gain),
+                           vif.LOG2_TABLE, num, den)
         planes.append((num, den))
     return planes
 

@@ -1,32 +1,19 @@
-"""Input preparation shared by the VMAF kernels: native-depth luma to float32, work buffers."""
+"""Options and per-thread work buffers shared by the VMAF kernels."""
 from __future__ import annotations
 
 import threading
 
 import numpy as np
-from numba import njit
 
 FAST_MATH = {"nnan", "ninf", "nsz", "contract", "reassoc"}
 """LLVM fast-math flags of the kernels: reassociation (vectorised sums) and FMA
 contraction, but no approximate reciprocals ("arcp") or functions ("afn"): with those,
-vectorised float32 divisions are off by ~1e-5, which moves VIF by ~5e-6."""
+vectorised float32 divisions are off by ~1e-5. (VIF, exact, uses none: see vif.py.)"""
 KERNEL_OPTIONS = dict(cache=True, nogil=True, fastmath=FAST_MATH, error_model="numpy")
 """Options of every VMAF kernel: serial, GIL-free, cached on disk.
 
 numba's disk cache is invalidated by changes to a kernel's own file only: after
 editing these options, delete metrics/vmaf/__pycache__/*.nbi and *.nbc."""
-
-
-@njit(**KERNEL_OPTIONS)
-def to_float(plane, scale, out):
-    """``plane * scale - 128`` into float32 ``out`` (scale = 2^(8 - bit depth): the 8-bit scale)."""
-    h, w = plane.shape
-    s = np.float32(scale)
-    for i in range(h):
-        row = plane[i]
-        dst = out[i]
-        for j in range(w):
-            dst[j] = np.float32(row[j]) * s - np.float32(128.0)
 
 
 class Workspace(threading.local):

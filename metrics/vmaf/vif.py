@@ -1,18 +1,23 @@
-"""VIF (visual information fidelity) at four scales, as libvmaf's integer_vif defines it.
+"""VIF (visual information fidelity) at four scales, exactly as libvmaf's integer_vif computes it.
 
-Moments are filtered in float32 on the 8-bit scale minus 128 (see ``prepare.py``):
-variance-type statistics do not depend on that offset and float32 keeps precision near
-zero. Borders are mirrored without repeating the edge sample (``reflect101``) in both
-directions, as libvmaf's integer extractor pads them. Scale s > 0 is the previous scale
-blurred with scale s's filter and sampled at even rows and columns, computed in integer
-arithmetic exactly as libvmaf does (Q8 samples), so that its rounding can be mirrored.
+libvmaf works in fixed point: Q16 Gaussian taps, vertical means rounded to Q8 of the 8-bit
+scale, squares in Q16, the variance terms as 32-bit integers, log2 from a 16-bit lookup
+table in units of 1/2048 (``LOG2_TABLE``), integer accumulators. This port reproduces every
+step bit for bit, so its per-scale sums are libvmaf's. The fixed-point values are carried
+in float64: every product and sum is an integer below 2^53 (exact), the shifts are exact
+scalings by powers of two followed by ``floor``, and float64 rows vectorise where 64-bit
+integer multiplies do not. Borders are mirrored without repeating the edge sample
+(``reflect101``), as libvmaf pads them. Scale s > 0 is the previous scale blurred with
+scale s's filter and sampled at even rows and columns (``downsample``).
 """
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
-from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS
+KERNEL_OPTIONS = dict(cache=True, nogil=True, error_model="numpy")
+"""No fast-math: libvmaf's double arithmetic in the statistic (g, the residual variance)
+is not contracted to FMAs, and the same expressions here must round the same way."""
 
 # libvmaf integer_vif.h: Q16 Gaussian taps for N = 17, 9, 5, 3 (each sums to 65536).
 _FILTERS_Q16 = (
@@ -23,14 +28,25 @@ _FILTERS_Q16 = (
     (10904, 43728, 10904),
 )
 TAPS = tuple(np.array(f, dtype=np.int64) for f in _FILTERS_Q16)
-FILTERS = tuple(np.array(f, dtype=np.float32) / np.float32(65536) for f in _FILTERS_Q16)
+TAPS_F = tuple(np.array(f, dtype=np.float64) for f in _FILTERS_Q16)
 
-SIGMA_NSQ = 2.0
-"""Noise variance of the VIF model (sigma_n^2)."""
-NON_LOG_SCALE = 4.0 / (255.0 * 255.0)
-"""Where sigma1^2 < sigma_n^2 a pixel counts 1 - sigma2^2 * sigma_n^4 / 255^2 (no log)."""
-PRODUCT_RUN = 32
-"""Pixels whose log factors are multiplied before one log2 (factors < 2^27: no overflow)."""
+SIGMA_NSQ = 2 << 16
+"""Noise variance of the VIF model (sigma_n^2 = 2) in Q16."""
+EPS = 65536 * 1.0e-10
+"""libvmaf's epsilon of g = sigma12 / (sigma1^2 + eps), in Q16."""
+LOG_UNIT = 2048.0
+"""The lookup table's log2 values are in units of 1/2048."""
+
+
+def _log2_table() -> np.ndarray:
+    """libvmaf's ``log_generate``: round(log2f(m) * 2048) for 16-bit mantissas m = 32768..65535,
+    indexed by m - 32768. log2f is float32 rounded (checked equal to glibc's over the table);
+    C's round() takes halves away from zero."""
+    m = np.arange(32768, 65536, dtype=np.float64)
+    return np.floor(np.log2(m).astype(np.float32).astype(np.float64) * 2048.0 + 0.5).astype(np.int64)
+
+
+LOG2_TABLE = _log2_table()
 
 
 @njit(**KERNEL_OPTIONS)
@@ -44,278 +60,215 @@ def reflect101(i, n):
 
 
 @njit(**KERNEL_OPTIONS)
-def _vertical_moments(x, y, coef, i, vm1, vm2, vxx, vyy, vxy):
-    """Vertical pass of the five moments for output row ``i``; taps folded in pairs of rows,
-    four pairs per pass over the row."""
+def _vertical(x, y, taps, i, rnd_mu, inv_mu, rnd_sq, inv_sq, pad, v):
+    """libvmaf's vertical pass at row ``i`` into ``v[0..5, pad:pad + w]``: the means
+    (rounded to Q8 by ``rnd_mu``, ``inv_mu``) and the three products (rounded by
+    ``rnd_sq``, ``inv_sq``); taps folded in pairs of mirrored rows."""
     h, w = x.shape
-    r = coef.size // 2
-    c = coef[r]
+    r = taps.size // 2
+    c = taps[r]
+    m1, m2, xx, yy, xy = v[0, pad:pad + w], v[1, pad:pad + w], v[2, pad:pad + w], \
+        v[3, pad:pad + w], v[4, pad:pad + w]
     xr = x[i]
     yr = y[i]
     for j in range(w):
-        a = xr[j]
-        b = yr[j]
-        ca = c * a
-        cb = c * b
-        vm1[j] = ca
-        vm2[j] = cb
-        vxx[j] = ca * a
-        vyy[j] = cb * b
-        vxy[j] = ca * b
+        a = np.float64(xr[j])
+        b = np.float64(yr[j])
+        m1[j] = c * a
+        m2[j] = c * b
+        xx[j] = c * (a * a)
+        yy[j] = c * (b * b)
+        xy[j] = c * (a * b)
     k = 0
-    while k + 3 < r:  # four pairs of rows per pass: fewer loads and stores of the sums
-        c0, c1, c2, c3 = coef[k], coef[k + 1], coef[k + 2], coef[k + 3]
+    while k + 1 < r:  # two pairs of rows per pass over the row
+        c0 = taps[k]
+        c1 = taps[k + 1]
         xa, xb = x[reflect101(i - r + k, h)], x[reflect101(i + r - k, h)]
+        ya, yb = y[reflect101(i - r + k, h)], y[reflect101(i + r - k, h)]
         xc, xd = x[reflect101(i - r + k + 1, h)], x[reflect101(i + r - k - 1, h)]
-        xe, xf = x[reflect101(i - r + k + 2, h)], x[reflect101(i + r - k - 2, h)]
-        xg, xh = x[reflect101(i - r + k + 3, h)], x[reflect101(i + r - k - 3, h)]
-        ya, yb = y[reflect101(i - r + k, h)], y[reflect101(i + r - k, h)]
         yc, yd = y[reflect101(i - r + k + 1, h)], y[reflect101(i + r - k - 1, h)]
-        ye, yf = y[reflect101(i - r + k + 2, h)], y[reflect101(i + r - k - 2, h)]
-        yg, yh = y[reflect101(i - r + k + 3, h)], y[reflect101(i + r - k - 3, h)]
         for j in range(w):
-            a1, a2, a3, a4, a5, a6, a7, a8 = xa[j], xb[j], xc[j], xd[j], xe[j], xf[j], xg[j], xh[j]
-            b1, b2, b3, b4, b5, b6, b7, b8 = ya[j], yb[j], yc[j], yd[j], ye[j], yf[j], yg[j], yh[j]
-            vm1[j] += c0 * (a1 + a2) + c1 * (a3 + a4) + c2 * (a5 + a6) + c3 * (a7 + a8)
-            vm2[j] += c0 * (b1 + b2) + c1 * (b3 + b4) + c2 * (b5 + b6) + c3 * (b7 + b8)
-            vxx[j] += (c0 * (a1 * a1 + a2 * a2) + c1 * (a3 * a3 + a4 * a4)
-                       + c2 * (a5 * a5 + a6 * a6) + c3 * (a7 * a7 + a8 * a8))
-            vyy[j] += (c0 * (b1 * b1 + b2 * b2) + c1 * (b3 * b3 + b4 * b4)
-                       + c2 * (b5 * b5 + b6 * b6) + c3 * (b7 * b7 + b8 * b8))
-            vxy[j] += (c0 * (a1 * b1 + a2 * b2) + c1 * (a3 * b3 + a4 * b4)
-                       + c2 * (a5 * b5 + a6 * b6) + c3 * (a7 * b7 + a8 * b8))
-        k += 4
-    while k < r:
-        c = coef[k]
+            a1, a2, a3, a4 = np.float64(xa[j]), np.float64(xb[j]), np.float64(xc[j]), np.float64(xd[j])
+            b1, b2, b3, b4 = np.float64(ya[j]), np.float64(yb[j]), np.float64(yc[j]), np.float64(yd[j])
+            m1[j] += c0 * (a1 + a2) + c1 * (a3 + a4)
+            m2[j] += c0 * (b1 + b2) + c1 * (b3 + b4)
+            xx[j] += c0 * (a1 * a1 + a2 * a2) + c1 * (a3 * a3 + a4 * a4)
+            yy[j] += c0 * (b1 * b1 + b2 * b2) + c1 * (b3 * b3 + b4 * b4)
+            xy[j] += c0 * (a1 * b1 + a2 * b2) + c1 * (a3 * b3 + a4 * b4)
+        k += 2
+    if k < r:
+        c0 = taps[k]
         xa, xb = x[reflect101(i - r + k, h)], x[reflect101(i + r - k, h)]
         ya, yb = y[reflect101(i - r + k, h)], y[reflect101(i + r - k, h)]
         for j in range(w):
-            a1, a2, b1, b2 = xa[j], xb[j], ya[j], yb[j]
-            vm1[j] += c * (a1 + a2)
-            vm2[j] += c * (b1 + b2)
-            vxx[j] += c * (a1 * a1 + a2 * a2)
-            vyy[j] += c * (b1 * b1 + b2 * b2)
-            vxy[j] += c * (a1 * b1 + a2 * b2)
-        k += 1
+            a1, a2 = np.float64(xa[j]), np.float64(xb[j])
+            b1, b2 = np.float64(ya[j]), np.float64(yb[j])
+            m1[j] += c0 * (a1 + a2)
+            m2[j] += c0 * (b1 + b2)
+            xx[j] += c0 * (a1 * a1 + a2 * a2)
+            yy[j] += c0 * (b1 * b1 + b2 * b2)
+            xy[j] += c0 * (a1 * b1 + a2 * b2)
+    for j in range(w):
+        m1[j] = np.floor((m1[j] + rnd_mu) * inv_mu)
+        m2[j] = np.floor((m2[j] + rnd_mu) * inv_mu)
+        xx[j] = np.floor((xx[j] + rnd_sq) * inv_sq)
+        yy[j] = np.floor((yy[j] + rnd_sq) * inv_sq)
+        xy[j] = np.floor((xy[j] + rnd_sq) * inv_sq)
 
 
 @njit(**KERNEL_OPTIONS)
-def _mirror_row(buf, w, pad):
-    """Fill ``pad`` samples on both sides of a row stored at ``buf[pad:pad + w]``."""
-    for f in range(1, pad + 1):
-        buf[pad - f] = buf[pad + f]
-        buf[pad + w - 1 + f] = buf[pad + w - 1 - f]
+def _mirror_rows(v, w, pad):
+    """Fill ``pad`` samples on both sides of the rows stored at ``v[:, pad:pad + w]``."""
+    for m in range(v.shape[0]):
+        row = v[m]
+        for f in range(1, pad + 1):
+            row[pad - f] = row[pad + f]
+            row[pad + w - 1 + f] = row[pad + w - 1 - f]
 
 
 @njit(**KERNEL_OPTIONS)
-def _horizontal(src, coef, dst, w, pad):
-    """Symmetric horizontal filter of padded row ``src`` into ``dst[:w]``, two tap pairs a pass."""
-    if coef.size == 17:
-        _horizontal17(src, coef, dst, w, pad)
-        return
-    r = coef.size // 2
-    c = coef[r]
+def _horizontal(src, taps, dst, w, pad, rnd, inv):
+    """Symmetric horizontal filter of padded row ``src`` into ``dst[:w]``, rounded by
+    (``rnd``, ``inv``) unless ``inv`` is 0 (the means keep all their bits)."""
+    r = taps.size // 2
+    c = taps[r]
     mid = src[pad:pad + w]
     for j in range(w):
         dst[j] = c * mid[j]
     k = 0
     while k + 1 < r:
-        c = coef[k]
-        d = coef[k + 1]
+        c0 = taps[k]
+        c1 = taps[k + 1]
         lo = src[pad - r + k:pad - r + k + w]
         hi = src[pad + r - k:pad + r - k + w]
         lo2 = src[pad - r + k + 1:pad - r + k + 1 + w]
         hi2 = src[pad + r - k - 1:pad + r - k - 1 + w]
         for j in range(w):
-            dst[j] += c * (lo[j] + hi[j]) + d * (lo2[j] + hi2[j])
+            dst[j] += c0 * (lo[j] + hi[j]) + c1 * (lo2[j] + hi2[j])
         k += 2
     if k < r:
-        c = coef[k]
+        c0 = taps[k]
         lo = src[pad - r + k:pad - r + k + w]
         hi = src[pad + r - k:pad + r - k + w]
         for j in range(w):
-            dst[j] += c * (lo[j] + hi[j])
-
-
-@njit(**KERNEL_OPTIONS)
-def _horizontal17(src, coef, dst, w, pad):
-    """``_horizontal`` for scale 0's 17 taps, written out: each output is computed once in
-    registers instead of accumulated over passes (a quarter faster)."""
-    c0, c1, c2, c3, c4, c5, c6, c7, c8 = (coef[0], coef[1], coef[2], coef[3], coef[4], coef[5],
-                                          coef[6], coef[7], coef[8])
-    s = src[pad - 8:pad + w + 8]
-    for j in range(w):
-        dst[j] = (c8 * s[j + 8] + c0 * (s[j] + s[j + 16]) + c1 * (s[j + 1] + s[j + 15])
-                  + c2 * (s[j + 2] + s[j + 14]) + c3 * (s[j + 3] + s[j + 13])
-                  + c4 * (s[j + 4] + s[j + 12]) + c5 * (s[j + 5] + s[j + 11])
-                  + c6 * (s[j + 6] + s[j + 10]) + c7 * (s[j + 7] + s[j + 9]))
-
-
-@njit(**KERNEL_OPTIONS)
-def _vertical_sum(q, taps, i, acc):
-    """Integer image ``q`` filtered down the columns at row ``i`` with integer ``taps``
-    (symmetric, mirrored borders), unrounded, into int64 ``acc[:w]``."""
-    h, w = q.shape
-    r = taps.size // 2
-    t = taps[r]
-    row = q[i]
-    for j in range(w):
-        acc[j] = t * np.int64(row[j])
-    for k in range(r):
-        t = taps[k]
-        ra = q[reflect101(i - r + k, h)]
-        rb = q[reflect101(i + r - k, h)]
+            dst[j] += c0 * (lo[j] + hi[j])
+    if inv != 0.0:
         for j in range(w):
-            acc[j] += t * (np.int64(ra[j]) + np.int64(rb[j]))
+            dst[j] = np.floor((dst[j] + rnd) * inv)
 
 
 @njit(**KERNEL_OPTIONS)
-def _mean_residual(q, taps, i, shift, acc, out):
-    """Q8 rounding residual of the vertical mean of integer image ``q`` at row ``i``.
-
-    libvmaf stores vertically filtered means as (sum + 2^(shift-1)) >> shift (Q8 of the
-    8-bit scale); ``out`` gets rounded - exact, in 8-bit code values (exact in float32).
-    """
-    w = q.shape[1]
-    _vertical_sum(q, taps, i, acc)
-    half = np.int64(1) << np.int64(shift - 1)
-    unit = np.float32(2.0 ** -(shift + 8))
-    for j in range(w):
-        a = acc[j]
-        out[j] = np.float32((((a + half) >> shift) << shift) - a) * unit
+def _mu_product(a, b):
+    """(a * b + 2^31) >> 32 of two 32-bit means, exact in float64 (a 16-bit split)."""
+    ah = np.floor(a * (1.0 / 65536.0))
+    al = a - ah * 65536.0
+    bh = np.floor(b * (1.0 / 65536.0))
+    bl = b - bh * 65536.0
+    return ah * bh + np.floor(((ah * bl + al * bh) * 65536.0 + al * bl + 2147483648.0)
+                              * (1.0 / 4294967296.0))
 
 
 @njit(**KERNEL_OPTIONS)
-def _row_moments(x, y, qx, qy, coef, taps, shift, exact, i, bufs, rows, acc):
-    """Filtered moments of row ``i`` into ``rows[0..6, :w]``: mu1, mu2, xx, yy, xy, e1, e2.
-
-    e1, e2 are the filtered Q8 rounding residuals of the vertical means (zero unless
-    ``exact``; ``qx``, ``qy`` are the integer images behind ``x``, ``y``): libvmaf's
-    integer VIF stores vertical means in Q8, so its means carry that rounding, which
-    reaches sigma^2 scaled by the absolute mean level.
-    """
+def _row_moments(x, y, taps, i, shifts, v, rows):
+    """Filtered moments of row ``i`` into ``rows[0..5, :w]``: mu1, mu2 (Q24), xx, yy, xy (Q16)."""
     w = x.shape[1]
-    pad = coef.size // 2
-    _vertical_moments(x, y, coef, i, bufs[0, pad:pad + w], bufs[1, pad:pad + w],
-                      bufs[2, pad:pad + w], bufs[3, pad:pad + w], bufs[4, pad:pad + w])
-    n = 5
-    if exact:
-        _mean_residual(qx, taps, i, shift, acc, bufs[5, pad:pad + w])
-        _mean_residual(qy, taps, i, shift, acc, bufs[6, pad:pad + w])
-        n = 7
-    for m in range(n):
-        _mirror_row(bufs[m], w, pad)
-        _horizontal(bufs[m], coef, rows[m], w, pad)
+    pad = taps.size // 2
+    rnd_mu, inv_mu, rnd_sq, inv_sq = shifts[0], shifts[1], shifts[2], shifts[3]
+    _vertical(x, y, taps, i, rnd_mu, inv_mu, rnd_sq, inv_sq, pad, v)
+    _mirror_rows(v, w, pad)
+    _horizontal(v[0], taps, rows[0], w, pad, 0.0, 0.0)
+    _horizontal(v[1], taps, rows[1], w, pad, 0.0, 0.0)
+    for m in range(2, 5):
+        _horizontal(v[m], taps, rows[m], w, pad, 32768.0, 1.0 / 65536.0)
 
 
 @njit(**KERNEL_OPTIONS)
-def _variances(mu1, mu2, xx, yy, xy, e1, e2):
-    """(sigma1^2, sigma2^2, sigma12) with libvmaf's Q8 mean rounding (e1, e2) folded in.
+def _log_arguments(rows, limit, w, args):
+    """libvmaf's per-pixel statistic up to the logs.
 
-    libvmaf subtracts the square of its rounded absolute mean (m + e + 128) from the
-    absolute second moment; with means centred on 128 that is xx - r^2 - 256 e, r = m + e.
-    The three expressions have the same shape, so identical inputs give sigma12 ==
-    sigma1^2 exactly (float32, products contracted to FMAs).
+    Writes the three log2 arguments into ``args[0..2, :w]``: 2 + sigma1^2 (the den),
+    sv^2 + 2 + g^2 sigma1^2 and sv^2 + 2 (the num's difference of logs), all in Q16;
+    pixels that add no log term get 2 (log2 of it cancels, see ``_log_sums``). Non-log
+    pixels (sigma1^2 < 2) go to ``args[3]`` as sigma2^2 (else -1).
     """
-    r1 = mu1 + e1
-    r2 = mu2 + e2
-    s1 = xx - r1 * r1 - np.float32(256.0) * e1
-    s2 = yy - r2 * r2 - np.float32(256.0) * e2
-    s12 = xy - r1 * r2 - np.float32(128.0) * (e1 + e2)
-    return s1, s2, s12
+    mu1, mu2, xx, yy, xy = rows[0], rows[1], rows[2], rows[3], rows[4]
+    den, nt, n1, nl = args[0], args[1], args[2], args[3]
+    nsq = np.float64(SIGMA_NSQ)
+    for j in range(w):
+        s1 = xx[j] - _mu_product(mu1[j], mu1[j])
+        s2 = max(yy[j] - _mu_product(mu2[j], mu2[j]), 0.0)
+        s12 = xy[j] - _mu_product(mu1[j], mu2[j])
+        is_log = s1 >= nsq
+        ok = is_log and s12 > 0.0 and s2 > 0.0
+        g = s12 / (s1 + EPS) if ok else 0.0
+        sv = max(np.trunc(s2 - g * s12), 0.0)
+        g = min(g, limit)
+        num1 = sv + nsq
+        num_tmp = np.trunc(g * g * s1) + num1
+        den[j] = s1 + nsq if is_log else nsq
+        nt[j] = num_tmp if ok else nsq
+        n1[j] = num1 if ok else nsq
+        nl[j] = -1.0 if is_log else s2
 
 
 @njit(**KERNEL_OPTIONS)
-def _pixel_terms(s1, s2, s12, limit):
-    """(num factor, den factor, non-log weight, sigma2^2) of one pixel (float32).
-
-    Where sigma1^2 >= sigma_n^2 the pixel's num and den are log2 of the factors (its
-    non-log weight is 0); elsewhere both factors are 1 and it counts as a non-log pixel.
-    Written branch-free (np.minimum, &) so that the pixel loop vectorises.
-    """
-    zero = np.float32(0.0)
-    one = np.float32(1.0)
-    nsq = np.float32(SIGMA_NSQ)
-    s2 = np.maximum(s2, zero)
-    is_log = s1 >= nsq
-    s1c = np.maximum(s1, nsq)
-    g = s12 / s1c
-    sv = np.maximum(s2 - g * s12, zero)
-    g = np.minimum(g, limit)
-    num_f = one + g * g * s1c / (sv + nsq)
-    den_f = one + s1c / nsq
-    num_f = num_f if (is_log & (s12 > zero) & (s2 > zero)) else one
-    den_f = den_f if is_log else one
-    non_log = zero if is_log else one
-    return num_f, den_f, non_log, s2
+def _log2_q11(bits, table):
+    """libvmaf's log2_32 / log2_64 of a positive integer given as float64 bits: the top 16
+    bits of the integer looked up, plus 2048 per bit dropped (the integer is >= 2^17)."""
+    return table[(bits >> 37) & 0x7FFF] + ((bits >> 52) - 1038) * 2048
 
 
 @njit(**KERNEL_OPTIONS)
-def _row_buffers(w, pad):
-    """(padded vertical rows, filtered rows, int64 sums) for one scale of width ``w``."""
-    return (np.zeros((7, w + 2 * pad), dtype=np.float32), np.zeros((7, w), dtype=np.float32),
-            np.zeros(w, dtype=np.int64))
+def vif_scale_sums(x, y, taps, shifts, limit, table):
+    """libvmaf's four accumulators of one scale: (num_log, den_log, num_non_log,
+    den_non_log), exact integers (log sums in units of 1/2048, sigma2^2 in Q16).
 
-
-@njit(**KERNEL_OPTIONS)
-def vif_scale_sums(x, y, qx, qy, coef, taps, shift, exact, limit):
-    """Sums of one scale: (num, den) as libvmaf's vif_statistic accumulates them.
-
-    ``x``, ``y`` are float images, ``qx``, ``qy`` the integer images behind them (used
-    when ``exact``, see ``_row_moments``). Log terms are summed as log2 of products of
-    ``PRODUCT_RUN`` factors, which keeps the (unvectorised) log2 out of the pixel loop.
+    ``x``, ``y``: the scale's integer images (8-bit planes or Q8 images); ``shifts`` =
+    (round, 2^-shift) of the vertical means and products (see ``scale_shifts``).
     """
     h, w = x.shape
-    bufs, rows, acc = _row_buffers(w, coef.size // 2)
-    lim = np.float32(limit)
-    num_f = np.empty(w, dtype=np.float32)
-    den_f = np.empty(w, dtype=np.float32)
-    log_num = 0.0
-    log_den = 0.0
-    non_log_count = 0.0
-    non_log_s2 = 0.0
+    pad = taps.size // 2
+    v = np.zeros((5, w + 2 * pad))
+    rows = np.empty((5, w))
+    args = np.empty((4, w))
+    bits = args.view(np.int64)
+    num_log = 0
+    den_log = 0
+    num_non_log = 0
+    den_non_log = 0
     for i in range(h):
-        _row_moments(x, y, qx, qy, coef, taps, shift, exact, i, bufs, rows, acc)
-        m1, m2, xx, yy, xy, e1, e2 = rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], rows[6]
+        _row_moments(x, y, taps, i, shifts, v, rows)
+        _log_arguments(rows, limit, w, args)
         for j in range(w):
-            s1, s2, s12 = _variances(m1[j], m2[j], xx[j], yy[j], xy[j], e1[j], e2[j])
-            nf, df, nl, s2c = _pixel_terms(s1, s2, s12, lim)
-            num_f[j] = nf
-            den_f[j] = df
-            non_log_count += nl
-            non_log_s2 += nl * s2c
-        for j0 in range(0, w, PRODUCT_RUN):
-            nfs = num_f[j0:j0 + PRODUCT_RUN]
-            dfs = den_f[j0:j0 + PRODUCT_RUN]
-            pn = 1.0
-            pd = 1.0
-            for j in range(nfs.size):
-                pn *= np.float64(nfs[j])
-                pd *= np.float64(dfs[j])
-            log_num += np.log2(pn)
-            log_den += np.log2(pd)
-    num = log_num + non_log_count - non_log_s2 * NON_LOG_SCALE
-    den = log_den + non_log_count
-    return num, den
+            den_log += _log2_q11(bits[0, j], table) - 17 * 2048
+            num_log += _log2_q11(bits[1, j], table) - _log2_q11(bits[2, j], table)
+            s2 = args[3, j]
+            if s2 >= 0.0:
+                num_non_log += np.int64(s2)
+                den_non_log += 1
+    return num_log, den_log, num_non_log, den_non_log
 
 
 @njit(**KERNEL_OPTIONS)
-def vif_scale_maps(x, y, qx, qy, coef, taps, shift, exact, limit, num_map, den_map):
+def vif_scale_maps(x, y, taps, shifts, limit, table, num_map, den_map):
     """Per-pixel num and den of one scale (the terms ``vif_scale_sums`` adds up)."""
     h, w = x.shape
-    bufs, rows, acc = _row_buffers(w, coef.size // 2)
+    pad = taps.size // 2
+    v = np.zeros((5, w + 2 * pad))
+    rows = np.empty((5, w))
+    args = np.empty((4, w))
+    bits = args.view(np.int64)
     for i in range(h):
-        _row_moments(x, y, qx, qy, coef, taps, shift, exact, i, bufs, rows, acc)
+        _row_moments(x, y, taps, i, shifts, v, rows)
+        _log_arguments(rows, limit, w, args)
         for j in range(w):
-            s1, s2, s12 = _variances(rows[0, j], rows[1, j], rows[2, j], rows[3, j], rows[4, j],
-                                     rows[5, j], rows[6, j])
-            nf, df, nl, s2c = _pixel_terms(s1, s2, s12, np.float32(limit))
-            if nl == 0.0:
-                num_map[i, j] = np.log2(nf)
-                den_map[i, j] = np.log2(df)
-            else:
-                num_map[i, j] = 1.0 - s2c * NON_LOG_SCALE
+            s2 = args[3, j]
+            if s2 >= 0.0:
+                num_map[i, j] = 1.0 - s2 / 16384.0 / 65025.0
                 den_map[i, j] = 1.0
+            else:
+                num_map[i, j] = (_log2_q11(bits[1, j], table) - _log2_q11(bits[2, j], table)) / LOG_UNIT
+                den_map[i, j] = (_log2_q11(bits[0, j], table) - 17 * 2048) / LOG_UNIT
 
 
 @njit(**KERNEL_OPTIONS)
@@ -324,76 +277,104 @@ def downsample(q, taps, shift, out):
 
     libvmaf's integer arithmetic: vertical sum rounded by ``shift`` (the bit depth from
     the input plane, 16 from a Q8 image), horizontal sum rounded by 16; mirrored borders.
-    The horizontal pass reads the padded row as even and odd halves, so tap k of output
-    j reads even[j + k // 2] (k even) or odd[j + k // 2].
+    Only the even rows are filtered; the horizontal pass reads the padded row as even and
+    odd halves, so tap k of output j reads even[j + k // 2] (k even) or odd[j + k // 2].
     """
-    w = q.shape[1]
+    h, w = q.shape
     r = taps.size // 2
     ho, wo = out.shape
-    buf = np.empty(w + 2 * r + 2, dtype=np.int64)
+    buf = np.empty(w + 2 * r + 2)
     half_n = (w + 2 * r + 2) // 2
-    even = np.empty(half_n, dtype=np.int64)
-    odd = np.empty(half_n, dtype=np.int64)
+    even = np.empty(half_n)
+    odd = np.empty(half_n)
     mid = buf[r:r + w]
-    acc = np.empty(wo, dtype=np.int64)
-    half = np.int64(1) << np.int64(shift - 1)
+    acc = np.empty(wo)
+    rnd = np.float64(1 << (shift - 1))
+    inv = 1.0 / np.float64(1 << shift)
     for oi in range(ho):
-        _vertical_sum(q, taps, 2 * oi, mid)
+        i = 2 * oi
+        t = np.float64(taps[r])
+        row = q[i]
         for j in range(w):
-            mid[j] = (mid[j] + half) >> shift
+            mid[j] = t * np.float64(row[j])
+        for k in range(r):
+            t = np.float64(taps[k])
+            ra = q[reflect101(i - r + k, h)]
+            rb = q[reflect101(i + r - k, h)]
+            for j in range(w):
+                mid[j] += t * (np.float64(ra[j]) + np.float64(rb[j]))
+        for j in range(w):
+            mid[j] = np.floor((mid[j] + rnd) * inv)
         for f in range(1, r + 1):
             buf[r - f] = buf[r + f]
             buf[r + w - 1 + f] = buf[r + w - 1 - f]
         for m in range(half_n):
             even[m] = buf[2 * m]
             odd[m] = buf[2 * m + 1]
+        t = np.float64(taps[0])
         for j in range(wo):
-            acc[j] = taps[0] * even[j]
+            acc[j] = t * even[j]
         for k in range(1, 2 * r + 1):
-            t = taps[k]
+            t = np.float64(taps[k])
             src = even[k // 2:k // 2 + wo] if k % 2 == 0 else odd[k // 2:k // 2 + wo]
             for j in range(wo):
                 acc[j] += t * src[j]
         dst = out[oi]
         for j in range(wo):
-            dst[j] = np.uint16((acc[j] + 32768) >> 16)
+            dst[j] = np.uint16(np.floor((acc[j] + 32768.0) * (1.0 / 65536.0)))
 
 
-@njit(**KERNEL_OPTIONS)
-def q8_to_float(q, out):
-    """A Q8 image on the 8-bit scale minus 128, as float32."""
-    h, w = q.shape
-    for i in range(h):
-        src = q[i]
-        dst = out[i]
-        for j in range(w):
-            dst[j] = np.float32(src[j]) * np.float32(1.0 / 256.0) - np.float32(128.0)
+def scale_shifts(scale: int, bit_depth: int) -> np.ndarray:
+    """(round, 2^-shift) of the vertical means, then of the vertical products, of ``scale``.
+
+    Scale 0 reads the native planes: means shift by the bit depth, products by
+    2 * (bit depth - 8) (not at all at 8 bits). Scales 1-3 read Q8 images: both shift by 16.
+    """
+    mu, sq = (bit_depth, 2 * (bit_depth - 8)) if scale == 0 else (16, 16)
+    return np.array([(1 << mu) // 2, 2.0 ** -mu, (1 << sq) // 2, 2.0 ** -sq])
 
 
-def vif_sums(ref, dis, bit_depth, x, y, limit, work_q, work_f):
-    """(num[4], den[4]) of the four scales.
+def scale_ratio(num_log: int, den_log: int, num_non_log: int, den_non_log: int
+                ) -> tuple[float, float]:
+    """libvmaf's (num, den) of a scale from its accumulators, rounded to float32 as it
+    stores them."""
+    num = num_log / LOG_UNIT + (den_non_log - (num_non_log / 16384.0) / 65025.0)
+    den = den_log / LOG_UNIT + den_non_log
+    return float(np.float32(num)), float(np.float32(den))
 
-    ``ref``, ``dis`` are the native-depth planes and ``x``, ``y`` their float images.
-    ``work_q`` (uint16) and ``work_f`` (float32) hold the images of scales 1-3 as
-    (ref1, dis1, ref2, dis2, ref3, dis3). Scale 0 keeps libvmaf's rounding of the means
-    unmirrored (the 17-tap filter averages it to below 1e-5 of the score). A Python
-    driver: each kernel then compiles once per input type, not once per caller.
+
+def scale_score(num: float, den: float) -> float:
+    """vif_scaleK as libvmaf writes it: the float32 quotient of the float32 sums."""
+    return float(np.float32(num) / np.float32(den))
+
+
+def scale_images(ref, dist, bit_depth, work_q):
+    """The integer images of the four scales: the planes, then the Q8 images of scales 1-3
+    in ``work_q`` (ref1, dis1, ref2, dis2, ref3, dis3)."""
+    images = [(ref, dist)]
+    for s in range(1, 4):
+        qx, qy = work_q[2 * s - 2], work_q[2 * s - 1]
+        src_x, src_y = images[-1]
+        shift = bit_depth if s == 1 else 16
+        downsample(src_x, TAPS[s], shift, qx)
+        downsample(src_y, TAPS[s], shift, qy)
+        images.append((qx, qy))
+    return images
+
+
+def vif_sums(ref, dist, bit_depth, limit, work_q):
+    """(num[4], den[4]) of the four scales, as libvmaf's float32 sums.
+
+    ``ref``, ``dist`` are the native-depth planes; ``work_q`` (uint16) holds the images of
+    scales 1-3 (see ``scale_images``). A Python driver: each kernel then compiles once per
+    input type, not once per caller.
     """
     num = np.zeros(4)
     den = np.zeros(4)
-    num[0], den[0] = vif_scale_sums(x, y, work_q[0], work_q[1], FILTERS[0], TAPS[0], bit_depth,
-                                    False, limit)
-    downsample(ref, TAPS[1], bit_depth, work_q[0])
-    downsample(dis, TAPS[1], bit_depth, work_q[1])
-    for s in range(1, 4):
-        qx, qy = work_q[2 * s - 2], work_q[2 * s - 1]
-        if s > 1:
-            downsample(work_q[2 * s - 4], TAPS[s], 16, qx)
-            downsample(work_q[2 * s - 3], TAPS[s], 16, qy)
-        xs, ys = work_f[2 * s - 2], work_f[2 * s - 1]
-        q8_to_float(qx, xs)
-        q8_to_float(qy, ys)
-        num[s], den[s] = vif_scale_sums(xs, ys, qx, qy, FILTERS[s], TAPS[s], 16, True, limit)
+    for s, (qx, qy) in enumerate(scale_images(ref, dist, bit_depth, work_q)):
+        acc = vif_scale_sums(qx, qy, TAPS_F[s], scale_shifts(s, bit_depth), float(limit),
+                             LOG2_TABLE)
+        num[s], den[s] = scale_ratio(*acc)
     return num, den
 
 

@@ -30,6 +30,13 @@ def clips(tmp_path_factory):
     return folder
 
 
+@pytest.fixture(scope="module")
+def cluster():
+    """One LocalCluster of two worker processes for the module (the CLI reaches it by --scheduler)."""
+    with dask_client(workers=2) as client:
+        yield client
+
+
 @pytest.fixture(autouse=True)
 def own_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("VQINSPECT_CACHE", str(tmp_path / "cache"))
@@ -51,11 +58,12 @@ def _score_message(capsys, ref, dist) -> str:
     return capsys.readouterr().err.strip()
 
 
-def test_batch_scores_like_score_contains_failures_and_resumes(clips, tmp_path, capsys):
+def test_batch_scores_like_score_contains_failures_and_resumes(clips, cluster, tmp_path, capsys):
     manifest = _manifest(clips, [("ref.mkv", "crf38.mp4", "low"), ("ref.mkv", "crf26.mp4", "high"),
                                  ("ref.mkv", "missing.mp4", "gone"), ("ref.mkv", "corrupt.mp4", "broken")])
     out = tmp_path / "out"
-    argv = ["batch", str(manifest), "--out", str(out), "--metrics", "psnr,ssim", "--workers", "2", "--quiet"]
+    argv = ["batch", str(manifest), "--out", str(out), "--metrics", "psnr,ssim", "--quiet",
+            "--scheduler", cluster.scheduler.address]
     assert main(argv) == 3
     summary = json.loads((out / "summary.json").read_text())
     assert [r["label"] for r in summary] == ["low", "high", "gone", "broken"]
@@ -80,6 +88,14 @@ def test_batch_scores_like_score_contains_failures_and_resumes(clips, tmp_path, 
     assert float(rows[1]["ssim_mean"]) == pytest.approx(summary[1]["pooled"]["ssim"]["mean"], abs=1e-6)
     assert rows[2]["status"] == "failed" and rows[2]["psnr_y_mean"] == ""
 
+    # the summary page: a sortable table of every pair, each scored pair's worst frame
+    page = tmp_path / "summary.html"
+    assert main(["report", "--batch", str(out), "-o", str(page)]) == 0
+    html = page.read_text()
+    assert html.count('<tr data-row="') == 4 and 'class="stats sortable"' in html
+    assert html.count('<article class="worst-frame"') == 2 and 'href="#pair-0"' in html
+    assert failures[0]["error"] in html and '<th data-sort="number">ssim mean' in html
+
     # run again: nothing is re-scored; then one encode changes and only it is
     stamps = {p.name: p.stat().st_mtime_ns for p in out.glob("*-*.json")}
     capsys.readouterr()
@@ -95,7 +111,7 @@ def test_batch_scores_like_score_contains_failures_and_resumes(clips, tmp_path, 
     assert rescored < summary[1]["pooled"]["psnr_y"]["mean"] - 3
 
 
-def test_a_worker_killed_while_scoring_is_retried(clips, tmp_path):
+def test_a_worker_killed_while_scoring_is_retried(clips, cluster, tmp_path):
     long_ref, long_dist = lossless(frames=90, size=SMALL), clip(frames=90, size=SMALL, crf=34)
     specs = [PairSpec(str(long_ref), str(long_dist), label="long"),
              PairSpec(str(clips / "ref.mkv"), str(clips / "crf38.mp4"), label="a"),
@@ -108,9 +124,8 @@ def test_a_worker_killed_while_scoring_is_retried(clips, tmp_path):
             killed.append(p.pid)
             os.kill(p.pid, signal.SIGKILL)
 
-    with dask_client(workers=2) as client:
-        outcomes = run_batch(specs, score_task, tmp_path, client, task_args=(["--metrics", "psnr,ssim,vmaf"],),
-                             threads=1, retries=2, on_progress=kill_while_scoring)
+    outcomes = run_batch(specs, score_task, tmp_path, cluster, task_args=(["--metrics", "psnr,ssim,vmaf"],),
+                         threads=1, retries=2, on_progress=kill_while_scoring)
     assert len(killed) == 1
     assert [o.status for o in outcomes] == ["scored"] * 3
     assert outcomes[0].attempts == 2 and outcomes[0].peak_rss_kib > 0

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import av
 import colour
+import cv2
 import numpy as np
 import pytest
 
@@ -296,3 +297,41 @@ def test_kernels_agree_when_run_from_many_threads():
             threaded = list(pool.map(lambda job: scope_figure.accumulate(*job), jobs))
             for a, b in zip(serial, threaded):
                 np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------------------------------ still pictures (reports)
+
+def test_still_waveform_has_its_legal_lines_on_the_rows_of_those_codes():
+    planes = decoded_planes("yuv420p")
+    spec = ColorSpec("bt709", False, 8)
+    (_, (panel,)), _ = scope_figure.figure("waveform", "side-by-side", planes, planes, spec, spec).columns
+    still = scope_figure.still_picture(panel)
+    for code in (16, 235):
+        assert (still[255 - code] == scope_figure.LEGAL_RGB).all()          # top row is code 255
+    samples = panel.image[::-1].any(axis=2)
+    lines = np.zeros(256, bool)
+    lines[[255 - 16, 255 - 235]] = True
+    lines[[255 - v for v in (64, 128, 192)]] = True
+    np.testing.assert_array_equal(still.any(axis=2)[~lines], samples[~lines])
+
+
+def test_report_rows_can_carry_a_scope():
+    from vqinspect.app.media.source import open_media
+    from vqinspect.app.report.images import ReportImageRenderer
+    from vqinspect.app.scoring.pairing import make_pair
+    from tests.clips import clip
+
+    pair = make_pair(open_media(lossless(frames=4, size=SMALL)), open_media(clip(frames=4, size=SMALL, crf=35)))
+    with ReportImageRenderer(pair, scope="vectorscope") as renderer:
+        panels = renderer.render(2).panels
+        readers = pair.readers()
+        try:
+            ref, dist = (reader.frame(2) for reader in readers)
+            expected, _ = scope_figure.report_picture("vectorscope", ref, dist, *renderer.specs)
+        finally:
+            for reader in readers:
+                reader.close()
+    scope = panels[-1]
+    assert scope.title.startswith("Scope: vectorscope") and "75 % colour bars" in scope.caption
+    decoded = cv2.imdecode(np.frombuffer(scope.png, np.uint8), cv2.IMREAD_COLOR)[..., ::-1]
+    np.testing.assert_array_equal(decoded, expected)

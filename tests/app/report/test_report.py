@@ -2,6 +2,7 @@
 the worst-frame pictures, the SVG plots, and that none of it needs Qt."""
 import base64
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -91,20 +92,25 @@ def test_report_from_scores_json_matches_the_json(pair, scores_json, tmp_path, c
         for stat, value in stats.items():
             cell, = page.all("td", **{"data-key": key, "data-stat": stat})
             assert float(cell["data-value"]) == pytest.approx(value, abs=1e-6)
-    # the three worst frames by psnr_y (the first metric's key), worst first
-    expected = sorted(data["frames"], key=lambda f: f["psnr_y"])[:3]
+    # 8 frames are one shot and less than a second: one problem moment, at the worst frame by psnr_y
+    # (the first metric's key), spanning the frames around it worse than 90 % of the clip
+    expected = sorted(data["frames"], key=lambda f: f["psnr_y"])[:1]
     rows = page.all("article", **{"class": "worst-frame"})
     assert [int(r["data-frame"]) for r in rows] == [f["frame"] for f in expected]
+    start, stop = int(rows[0]["data-moment-start"]), int(rows[0]["data-moment-stop"])
+    threshold = np.percentile([-f["psnr_y"] for f in data["frames"]], 90)
+    inside = [f for f in data["frames"] if start <= f["frame"] < stop]
+    assert start <= expected[0]["frame"] < stop and all(-f["psnr_y"] >= threshold for f in inside)
     quoted = page.all("span", **{"data-key": "psnr_y"})       # one per row, in row order
     assert [float(a["data-value"]) for a in quoted] == pytest.approx([f["psnr_y"] for f in expected], abs=1e-6)
-    # pictures: per row a locator and reference, distorted, difference, heatmap (+ its colour ramp)
-    assert len(page.pngs()) == 3 * 6
-    assert len(page.all("td", **{"class": "panel"})) == 3 * 4
+    # pictures: a locator and reference, distorted, difference, heatmap (+ its colour ramp), detail x2
+    assert len(page.pngs()) == 7
+    assert len(page.all("figure", **{"class": "panel"})) == 5
     # one plot per metric, the worst frames marked on each
     svgs = page.all("svg")
     assert [a["aria-label"] for a in svgs] == ["psnr", "ssim"]
     marks = page.all("g", **{"class": "worst"})
-    assert len(marks) == 2 * 3 and {int(m["data-frame"]) for m in marks} == {f["frame"] for f in expected}
+    assert len(marks) == 2 * 1 and {int(m["data-frame"]) for m in marks} == {f["frame"] for f in expected}
     assert len(page.all("g", **{"class": "series"})) == 5      # psnr_y/u/v/avg + ssim
     # both clips' metadata and the alignment
     assert ref.name in page.text and dist.name in page.text and "320×180" in page.text
@@ -172,7 +178,8 @@ def test_report_from_a_libvmaf_log(pair, tmp_path):
     page = Page(out.read_text())
     assert [a["aria-label"] for a in page.all("svg")] == ["vmaf"]      # VMAF's features: table only
     assert "libvmaf" in page.text and "vmaf.xml" in page.text
-    assert len(page.all("td", **{"class": "panel"})) == 2 * 3           # no heatmap asked for
+    rows = page.all("article", **{"class": "worst-frame"})
+    assert len(page.all("figure", **{"class": "panel"})) == len(rows) * 4   # no heatmap asked for
     assert page.all("tr", **{"class": "by"})                            # ranked by vmaf
 
 
@@ -217,7 +224,7 @@ def test_worst_frame_pictures(pair):
     with ReportImageRenderer(p, ssim, "ssim", crop_size=(160, 90)) as renderer:
         panels = renderer.render(3)
         reference = renderer._readers[0].frame(3)
-    assert [x.title for x in panels.panels] == ["Reference", "Distorted", "|Difference|", "Heatmap: ssim"]
+    assert [x.title for x in panels.panels] == ["Reference", "Distorted", "|Difference|", "Heatmap: ssim", "Detail ×2"]
     c = panels.crop
     assert (c.width, c.height) == (160, 90) and panels.frame_size == SMALL and panels.locator
     decoded = cv2.cvtColor(cv2.imdecode(np.frombuffer(panels.panels[0].png, np.uint8), 1), cv2.COLOR_BGR2RGB)
@@ -228,7 +235,19 @@ def test_worst_frame_pictures(pair):
     assert bar.best_worst[0] > bar.best_worst[1]             # SSIM: best at the high end
     with ReportImageRenderer(p, crop_size=(640, 360)) as renderer:
         whole = renderer.render(0)
-    assert len(whole.panels) == 3 and whole.crop == Crop(0, 0, 320, 180) and whole.locator == b""
+    assert len(whole.panels) == 4 and whole.crop == Crop(0, 0, 320, 180) and whole.locator == b""
+    detail = cv2.cvtColor(cv2.imdecode(np.frombuffer(whole.panels[3].png, np.uint8), 1), cv2.COLOR_BGR2RGB)
+    first = to_rgb(renderer_frame(p, 0), pair_color_specs(p)[0])
+    m = re.search(r"(\d+)×(\d+) at \((\d+), (\d+)\)", whole.panels[3].caption)
+    w, h, x0, y0 = (int(v) for v in m.groups())
+    assert whole.panels[3].title == "Detail ×2" and detail.shape == (2 * h, 2 * (2 * w) + 4, 3)
+    # the left half is the reference's worst area with every pixel doubled
+    assert np.array_equal(detail[:, :2 * w], np.kron(first[y0:y0 + h, x0:x0 + w], np.ones((2, 2, 1), np.uint8)))
+
+
+def renderer_frame(pair, frame):
+    with ReportImageRenderer(pair) as renderer:
+        return renderer._readers[0].frame(frame)
 
 
 def test_crop_goes_to_the_worst_area():
