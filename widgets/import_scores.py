@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vqinspect.app.scoring.imports import ImportedScores, load_scores
-from vqinspect.app.report.model import plot_groups
+from vqinspect.app.scoring.imports import ImportedScores, load_scores, pair_mismatches
+from vqinspect.metrics.registry import plot_groups
 
 LISTED_KEYS = 4
 
@@ -23,17 +23,19 @@ def _plot(window, imported: ImportedScores) -> None:
     if window.closed:
         return
     window.session.add_import(imported)
-    window.show_message(describe_import(imported, window.session.pair))
+    problems = pair_mismatches(imported, window.session.pair) if window.session.pair is not None else []
+    text = describe_import(imported, window.session.pair)
+    if problems:
+        text += " Mismatch: " + "; ".join(problems) + "."
+    window.show_message(text, error=bool(problems))
 
 
 def describe_import(imported: ImportedScores, pair=None) -> str:
-    """What was imported, the frames it covers and how they relate to the open pair."""
+    """What was imported and the frames it covers (how it fits the pair: ``pair_mismatches``)."""
     plotted = [k for _, keys in plot_groups(imported.keys) for k in keys]
     listed = ", ".join(plotted[:LISTED_KEYS]) + (f" (+{len(plotted) - LISTED_KEYS} more)"
                                                  if len(plotted) > LISTED_KEYS else "")
     first, last = int(imported.frames.min()), int(imported.frames.max())
     text = f"Imported {listed} from {imported.label}, frames {first}–{last}"
-    if pair is not None and (first, last) != (pair.start, pair.stop - 1):
-        text += f" (the pair has reference frames {pair.start}–{pair.stop - 1})"
     notes = "".join(f"; {n}" for n in imported.notes)
     return text + notes + "."

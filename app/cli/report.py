@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from vqinspect.app.cli.options import (EXIT_BAD_INPUT, EXIT_QC_FAIL, Parser, add_input_options,
-                                       add_metric_options, add_pair_options, add_profile_option, in_background,
+from vqinspect.app.cli.options import (CROP_HELP, EXIT_BAD_INPUT, EXIT_QC_FAIL, Parser, add_alignment_options,
+                                       add_input_options, add_metric_options, alignment_crop, add_pair_options, add_profile_option, in_background,
                                        input_options, metric_options, open_inputs, parse_metrics,
                                        print_pair_warnings, profile_of, with_profile_metrics)
-from vqinspect.app.cli.score import judge_result
+from vqinspect.app.cli.score import auto_alignment, judge_result
 from vqinspect.app.shared.errors import InputError
 from vqinspect.app.shared.text import clip_fps
 from vqinspect.metrics.registry import Metric, MetricError, available, get_metric
@@ -41,14 +41,16 @@ def report_parser() -> argparse.ArgumentParser:
     p.add_argument("--map", metavar="METRIC:MAP", help="heatmap of the worst frames, e.g. ssim:ssim or "
                    "psnr:squared_error, or 'none' (default: a map of the ranking metric)")
     p.add_argument("--colormap", default="inferno", help="heatmap colormap (inferno, viridis, magma, ...)")
-    p.add_argument("--crop", default="480x270", metavar="WxH", help="size of the pictures' region, "
-                   "shown 1:1 (default 480x270; the whole frame when smaller)")
+    p.add_argument("--crop", action="append", default=[], metavar="WxH|W:H:X:Y",
+                   help="WxH: size of the pictures' region, shown 1:1 (default 480x270; the whole frame when "
+                   f"smaller). W:H:X:Y (or ref=/dist=): {CROP_HELP}. Either or both (give --crop twice)")
     p.add_argument("--scope", choices=("waveform", "parade", "vectorscope", "histogram"),
                    help="add this scope of each worst frame, reference and distorted overlaid")
     p.add_argument("--title", help="title of the report")
     add_metric_options(p)
     add_profile_option(p)
     add_pair_options(p, offset_default=None)
+    add_alignment_options(p, crop=False)
     p.add_argument("--threads", type=int, default=None, metavar="N", help="kernel threads (default: all cores)")
     p.add_argument("--no-cache", action="store_true", help="score again even if cached scores exist")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -81,7 +83,7 @@ def _run(args, write_pdf: PdfWriter | None) -> int:
     kind = output_kind(out)
     if kind == "pdf":
         write_pdf = check_pdf_writer(out, write_pdf)
-    crop = _parse_crop(args.crop)
+    crop = _parse_crop(_picture_crop(args))
     if args.worst < 0:
         raise InputError(None, "--worst must be 0 or more")
     try:
@@ -91,19 +93,28 @@ def _run(args, write_pdf: PdfWriter | None) -> int:
     profile = profile_of(args)
     ref, dist = open_inputs(args)
     shots = in_background(_shot_cuts, ref, name="vq-shots")
-    notes: list[str] = []
+    matched = auto_alignment(args, ref, dist)
+    window = alignment_crop(args, ref, dist)
+    notes: list[str] = [f"Automatic alignment: {line}" for line in matched.summary()] if matched else []
+    if window is not None:
+        notes.append(f"Scored inside a window of the frames: {window.describe()} (W:H:X:Y).")
     if args.scores:
-        result, source, offset, notes = _imported_result(args, ref, dist)
-        pair = make_pair(ref, dist, offset, frames, force_rate=args.force_rate, scaler=args.scaler)
-        result.reference, result.distorted = pair.reference.info.as_dict(), pair.distorted.info.as_dict()
-        if not result.alignment:                  # a file from another tool: the pair's, its frames
-            result.alignment = {**pair.alignment(), "start": result.table.start, "stop": result.table.stop}
+        from vqinspect.app.scoring.imports import load_scores
+
+        imported = load_scores(args.scores)
+        saved = int(imported.result.alignment.get("offset", 0)) if imported.result is not None else 0
+        offset = args.offset if args.offset is not None else saved
+        pair = make_pair(ref, dist, offset, frames, force_rate=args.force_rate, scaler=args.scaler,
+                         crop=window, matched=matched)
+        result, imported_notes = _imported_result(args, imported, pair)
+        notes += imported_notes
+        source = imported.label
         metric_names = result.metrics
     else:
         metrics = parse_metrics(with_profile_metrics(args.metrics, profile), metric_options(args))
         _check_by(args.by, [k for m in metrics for k in m.keys])
         pair = make_pair(ref, dist, args.offset or 0, frames, force_rate=args.force_rate, scaler=args.scaler,
-                         deinterlace=args.deinterlace)
+                         deinterlace=args.deinterlace, crop=window, matched=matched)
         print_pair_warnings(pair)
         result, source = _scores(pair, metrics, args)
         metric_names = [m.name for m in metrics]
@@ -119,6 +130,8 @@ def _run(args, write_pdf: PdfWriter | None) -> int:
                               source=source, title=args.title, notes=notes,
                               display=tuple(s.description for s in renderer.specs), cuts=cuts,
                               verdict=verdict, prepare_pictures=renderer.prepare)
+    for row in report.worst:                     # an automatic alignment pairs frames by its list
+        row.dist_frame = renderer.dist_frame(row.frame)
     if kind == "pdf":
         write_pdf(render_html(report, paged=True), out)
     else:
@@ -157,6 +170,17 @@ def output_kind(out: Path) -> str:
     raise InputError(out, "the report must end in .html or .pdf")
 
 
+def _picture_crop(args) -> str:
+    """Split ``--crop``: the WxH picture region is returned, a W:H:X:Y scoring window is
+    left in ``args.crop`` for ``alignment_crop`` (None without one)."""
+    sizes = [c for c in args.crop if ":" not in c and "=" not in c]
+    windows = [c for c in args.crop if c not in sizes]
+    if len(sizes) > 1 or len(windows) > 1:
+        raise InputError(None, "--crop: at most one WxH picture region and one W:H:X:Y scoring window")
+    args.crop = windows[0] if windows else None
+    return sizes[0] if sizes else "480x270"
+
+
 def _parse_crop(text: str) -> tuple[int, int]:
     try:
         w, h = (int(v) for v in text.lower().split("x"))
@@ -183,42 +207,28 @@ def _default_by(result) -> str | None:
     return default_key(result) if result.table.keys else None
 
 
-def _imported_result(args, ref, dist):
-    """(ScoreResult, source label, offset, notes) from ``--scores``."""
-    from vqinspect.app.scoring.imports import load_scores
+def _imported_result(args, imported, pair):
+    """(ScoreResult, notes) from ``--scores``: each way the file does not fit the pair is said
+    once on stderr and noted in the report; the coverage is the pair's frames."""
+    from vqinspect.app.scoring.imports import pair_mismatches
     from vqinspect.app.scoring.results import ScoreResult
 
-    imported = load_scores(args.scores)
     notes = list(imported.notes)
     if imported.result is not None:
         result = imported.result
         saved = int(result.alignment.get("offset", 0))
-        offset = args.offset if args.offset is not None else saved
-        if offset != saved:
-            notes.append(f"The scores were computed with offset {saved}; the pictures use offset {offset}.")
-        for role, saved, source in (("reference", result.reference, ref), ("distorted", result.distorted, dist)):
-            note = _mismatch(role, saved, source.info)
-            if note:
-                notes.append(note)
-                print(f"vqinspect: {args.scores}: {note}", file=sys.stderr)
+        if pair.offset != saved:
+            notes.append(f"The scores were computed with offset {saved}; the pictures use offset {pair.offset}.")
     else:
         result = ScoreResult(imported.to_table(), [], {}, {}, {})
-        offset = args.offset or 0
         notes.append(f"Scores imported from {imported.label}; its frame numbers are taken as "
                      f"reference frame numbers.")
-    return result, imported.label, offset, notes
-
-
-def _mismatch(role: str, saved: dict, info) -> str:
-    """A note when a score file was made from another file than the one given."""
-    if not saved:
-        return ""
-    name, count = Path(str(saved.get("path", ""))).name, saved.get("frame_count")
-    if name and name != Path(info.path).name:
-        return f"the scores were computed for {role} {name}, not {Path(info.path).name}"
-    if count is not None and int(count) != info.frame_count:
-        return f"the scores' {role} had {count} frames, this one has {info.frame_count}"
-    return ""
+    for problem in pair_mismatches(imported, pair, args.offset):
+        notes.append(f"Mismatch: {problem}.")
+        print(f"vqinspect: {args.scores}: {problem}", file=sys.stderr)
+    result.reference, result.distorted = pair.reference.info.as_dict(), pair.distorted.info.as_dict()
+    result.alignment = {**pair.alignment(), "start": pair.start, "stop": pair.stop}
+    return result, notes
 
 
 def _scores(pair, metrics: list[Metric], args):

@@ -280,6 +280,7 @@ def _probe(path, container, stream, first, layout, index: FrameIndex, truncated:
     width, height = transform.rotated_size(first.width, first.height, rotation)
     return ClipInfo(
         path=str(path), kind="container", container=container.format.name, codec=cc.name,
+        codec_profile=cc.profile or "",
         width=width, height=height, fps=rate, frame_count=n,
         pix_fmt=first.format.name, bit_depth=layout.bit_depth,
         chroma_subsampling=layout.chroma_label,

@@ -15,6 +15,7 @@ from typing import Iterator, Protocol
 
 from vqinspect.app.shared.errors import MediaError, StreamBroken
 from vqinspect.app.media.frame_cache import FrameCache
+from vqinspect.app.media.names import codec_name, container_name
 from vqinspect.app.media.frames import FrameScaler, PlanarLayout, Planes, frame_planes
 from vqinspect.app.media.transform import Transform
 
@@ -51,6 +52,7 @@ class ClipInfo:
     field_order: str = "progressive"   # progressive, tff, bff, or interlaced (order not known)
     timestamp_gaps: tuple = ()         # (frame, frames missing before it, seconds) per gap
     duplicate_timestamps: tuple = ()   # frames whose timestamp repeats the one before (dropped)
+    codec_profile: str = ""            # FFmpeg's profile name (High, Main 10, HQ...)
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -58,6 +60,8 @@ class ClipInfo:
         d["fps_rational"] = f"{self.fps.numerator}/{self.fps.denominator}"
         d["timestamp_gaps"] = [list(g) for g in self.timestamp_gaps]
         d["duplicate_timestamps"] = list(self.duplicate_timestamps)
+        d["container_name"] = container_name(self.container, self.path)
+        d["codec_name"] = codec_name(self.codec, self.codec_profile)
         return d
 
 

@@ -53,7 +53,7 @@ def problem_moments(values: np.ndarray, start: int, higher_is_worse: bool, cuts:
     run of bad frames (worse than the clip's 90th percentile of badness) around a worst frame,
     within its shot. Every shot gives at most one moment until each shot with scored frames has
     one; then further moments come from the worst frames at least ``min_gap`` frames from those
-    already taken."""
+    already taken in their shot."""
     bad = np.where(np.isfinite(values), values if higher_is_worse else -values, -np.inf)
     scored = np.isfinite(values)
     if count <= 0 or not scored.any():
@@ -73,7 +73,7 @@ def problem_moments(values: np.ndarray, start: int, higher_is_worse: bool, cuts:
             shot = next(s for s in shots if s[0] <= frame < s[1])
             if not second_round and shot in used_shots:
                 continue
-            if any(m.start - min_gap <= frame < m.stop + min_gap for m in moments):
+            if any(m.start - min_gap <= frame < m.stop + min_gap for m in moments if m.shot == shot):
                 continue
             a, b = _bad_run(bad, int(idx), threshold, shot[0] - start, shot[1] - start)
             moments.append(Moment(start + a, start + b, frame, float(values[idx]), shot))

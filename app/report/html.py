@@ -189,7 +189,8 @@ def cards(items: Iterable[tuple[str, float, str]]) -> str:
 
 _CLIP_ROWS = (
     ("File", lambda d: d.get("path")),
-    ("Container / codec", lambda d: _join(d.get("container"), d.get("codec"))),
+    ("Container / codec", lambda d: _join(d.get("container_name") or d.get("container"),
+                                          d.get("codec_name") or d.get("codec"))),
     ("Size", lambda d: f"{d['width']}×{d['height']}" if d.get("width") else None),
     ("Frame rate", lambda d: _fps_text(d)),
     ("Frames", lambda d: d.get("frame_count")),
@@ -250,7 +251,8 @@ def _alignment(r: ScoreResult, notes: list[str]) -> str:
              f"{abs(offset)} (offset {offset})."]
     if "start" in a and "stop" in a:
         start, stop = int(a["start"]), int(a["stop"])
-        items.append(f"Reference frames {start}–{stop - 1}: {r.table.count} of {stop - start} scored.")
+        scored = int(((r.table.scored_frames() >= start) & (r.table.scored_frames() < stop)).sum())
+        items.append(f"Reference frames {start}–{stop - 1}: {scored} of {stop - start} scored.")
     if a.get("scaled"):
         w, h = a.get("scaled_to", ("?", "?"))
         items.append(f"Distorted frames scaled to {e(w)}×{e(h)} with FFmpeg's {e(a.get('scaler', '?'))} scaler.")

@@ -52,6 +52,8 @@ class ImportedScores:
     tool_version: str = ""
     notes: list[str] = field(default_factory=list)
     result: ScoreResult | None = None
+    made_from: dict = field(default_factory=dict)   # what the file says of its inputs: width, height,
+                                                    # reference, distorted (file names)
 
     @property
     def keys(self) -> list[str]:
@@ -169,10 +171,50 @@ class _Collector:
         return frames, series
 
 
-def _imported(c: _Collector, tool: str, fmt: str, version: str = "", notes=(), result=None):
+def _imported(c: _Collector, tool: str, fmt: str, version: str = "", notes=(), result=None, made_from=None):
     frames, series = c.arrays()
     return ImportedScores(c.path, tool, fmt, frames, series, dict(c.original), version,
-                          list(notes), result)
+                          list(notes), result, dict(made_from or {}))
+
+
+def _size(attrs: dict) -> dict:
+    """The size libvmaf computed at (``qualityWidth``; older logs ``scaledWidth``), if logged."""
+    for w, h in (("qualityWidth", "qualityHeight"), ("scaledWidth", "scaledHeight")):
+        try:
+            return {"width": int(attrs[w]), "height": int(attrs[h])}
+        except (KeyError, TypeError, ValueError):
+            continue
+    return {}
+
+
+def pair_mismatches(imported: ImportedScores, pair, offset: int | None = None) -> list[str]:
+    """How a score file does not fit the pair it is shown with, one sentence each: other input
+    files, another size, another frame count, or an offset that moves only the pictures."""
+    out = []
+    made = dict(imported.made_from)
+    if imported.result is not None:
+        for role, saved in (("reference", imported.result.reference), ("distorted", imported.result.distorted)):
+            if saved.get("path"):
+                made[role] = saved["path"]
+        if imported.result.reference.get("width"):
+            made.setdefault("width", imported.result.reference["width"])
+            made.setdefault("height", imported.result.reference["height"])
+    for role, source in (("reference", pair.reference), ("distorted", pair.distorted)):
+        name = Path(str(made.get(role, ""))).name
+        if name and name != Path(source.info.path).name:
+            out.append(f"the scores were computed for {role} {name}, not {Path(source.info.path).name}")
+    info = pair.reference.info
+    if made.get("width") and (made["width"], made["height"]) != (info.width, info.height):
+        out.append(f"the scores were computed at {made['width']}x{made['height']}; the reference is "
+                   f"{info.width}x{info.height}")
+    first, last = int(imported.frames.min()), int(imported.frames.max())
+    if last + 1 - first != pair.frames or first != pair.start:
+        out.append(f"the scores cover frames {first}–{last} ({len(imported.frames)} frames); the pair has reference "
+                   f"frames {pair.start}–{pair.stop - 1} ({pair.frames})")
+    if offset and imported.result is None:
+        out.append(f"offset {offset} moves only the distorted pictures: {imported.tool}'s frame numbers are its "
+                   f"own, taken as reference frame numbers")
+    return out
 
 
 # ---------------------------------------------------------------- JSON
@@ -207,7 +249,8 @@ def _libvmaf_json(path: str, data: dict) -> ImportedScores:
             raise ScoresFileError(path, "a libvmaf frame entry has no metrics")
         for name, value in metrics.items():
             c.add(entry.get("frameNum"), "", name, value, libvmaf_key)
-    return _imported(c, "libvmaf", "libvmaf-json", str(data.get("version", "")))
+    params = data.get("params") if isinstance(data.get("params"), dict) else {}
+    return _imported(c, "libvmaf", "libvmaf-json", str(data.get("version", "")), made_from=_size(params))
 
 
 def _fqm_json(path: str, data: dict) -> ImportedScores:
@@ -220,7 +263,9 @@ def _fqm_json(path: str, data: dict) -> ImportedScores:
                     c.add(_one_based(entry.get("n"), path), section, name, value,
                           lambda n, s=section: _fqm_key(s, n))
     notes = ["ffmpeg-quality-metrics numbers frames from 1; shown here from 0"]
-    return _imported(c, "ffmpeg-quality-metrics", "fqm-json", notes=notes)
+    made = {role: data[key] for role, key in (("reference", "input_file_ref"), ("distorted", "input_file_dist"))
+            if isinstance(data.get(key), str)}
+    return _imported(c, "ffmpeg-quality-metrics", "fqm-json", notes=notes, made_from=made)
 
 
 def _one_based(n, path: str) -> int:
@@ -279,7 +324,9 @@ def _from_xml(path: str, text: str) -> ImportedScores:
         number = attrs.pop("frameNum", None)
         for name, value in attrs.items():
             c.add(number, "", name, value, libvmaf_key)
-    return _imported(c, "libvmaf", "libvmaf-xml", root.get("version", ""))
+    params = root.find("params")
+    return _imported(c, "libvmaf", "libvmaf-xml", root.get("version", ""),
+                     made_from=_size(dict(params.attrib)) if params is not None else {})
 
 
 def _from_csv(path: str, text: str) -> ImportedScores:
@@ -310,7 +357,10 @@ def _from_csv(path: str, text: str) -> ImportedScores:
             if name not in skip:
                 c.add(number, "", name, value.strip(), rename)
     notes = ["ffmpeg-quality-metrics numbers frames from 1; shown here from 0"] if base else []
-    return _imported(c, tool, fmt, notes=notes)
+    first_row = dict(zip(header, rows[1])) if len(rows) > 1 else {}
+    made = {role: first_row[key].strip() for role, key in (("reference", "input_file_ref"),
+                                                           ("distorted", "input_file_dist")) if first_row.get(key)}
+    return _imported(c, tool, fmt, notes=notes, made_from=made)
 
 
 def _fqm_csv_key(name: str) -> str:

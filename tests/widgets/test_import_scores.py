@@ -45,7 +45,7 @@ def test_imported_series_join_the_plots_with_their_source_in_the_legend(opened, 
     assert np.isfinite(vmaf.getData()[1]).all() and vmaf in w.plots.plots["vmaf"].listDataItems()
     assert "adm2" not in " ".join(w.plots.imported_curves)             # VMAF's features stay out
     assert w.plots.curves["ssim"].getData()[1] == pytest.approx(w.session.table.column("ssim"))
-    assert f"Imported psnr_y, psnr_u, psnr_v, ssim (+1 more) from {label}" in w.message.text()
+    assert f"Imported psnr_y, psnr_u, psnr_v, vmaf (+1 more) from {label}" in w.message.text()
     assert not w.message.property("error")
     assert ys == pytest.approx(w.session.table.column("ssim"), abs=2e-4)   # and they agree with ours
 
@@ -122,3 +122,21 @@ def test_command_line_bad_scores_file_exits_with_one_line(pair_paths, tmp_path, 
     assert vq_main([*pair_paths, "--scores", str(bad)]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and str(bad) in err and "not a libvmaf log" in err
+
+
+def test_a_log_of_another_clip_is_imported_with_a_visible_mismatch_note(opened, qtbot, tmp_path):
+    """A libvmaf log of a shorter, smaller clip: plotted, and the status line says how it does not fit."""
+    import subprocess
+
+    from tests.clips import clip, lossless
+    from tests.oracle import ffmpeg_exe
+
+    ref, dist = lossless(frames=6, size=(176, 144)), clip(crf=40, frames=6, size=(176, 144))
+    log = tmp_path / "other.xml"
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error", "-i", str(dist), "-i", str(ref),
+                    "-lavfi", f"[0:v][1:v]libvmaf=log_path={log}:log_fmt=xml:n_threads=1", "-f", "null", "-"],
+                   check=True, capture_output=True)
+    _import(opened, qtbot, log)
+    text = opened.message.text()
+    assert opened.message.property("error") and "Mismatch: the scores were computed at 176x144" in text
+    assert "the scores cover frames 0–5 (6 frames); the pair has reference frames 0–9 (10)" in text
