@@ -23,6 +23,7 @@ from typing import Callable, Iterable
 from vqinspect.app import __version__
 from vqinspect.app.media.transform import display_notes
 from vqinspect.app.display.screen import timecode
+from vqinspect.app.media.names import codec_name, container_name
 from vqinspect.app.qc.verdict import Verdict
 from vqinspect.app.shared.text import clip_fps
 from vqinspect.metrics.registry import format_value, higher_is_worse, key_info
@@ -129,20 +130,28 @@ def _range_text(a: int, b: int, fps) -> str:
 def page(title: str, sections: Iterable[str], generated: str, *, paged: bool = False,
          rate_of: str = "the reference") -> str:
     """A self-contained page around ``sections`` (HTML; empty ones are left out), with the
-    footer saying how frames count and whose frame rate the timecodes use."""
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f'<meta name="generator" content="vqinspect {e(__version__)}">',
-        f"<title>{e(title)}</title><style>{_css(embed_fonts=not paged)}</style></head><body>",
-        *sections,
-        f'<footer>Made by vqinspect {e(__version__)} on {e(generated)}. Frame numbers count '
-        f"from 0 in display order; timecodes are non-drop at {e(rate_of)}'s nominal rate.</footer>",
-        "" if paged else _ZOOM_SCRIPT,
-        "</body></html>",
-    ]
-    return "\n".join(p for p in parts if p)
+    footer saying how frames count and whose frame rate the timecodes use. On paper the footer
+    goes under the title (a last page never holds it alone) and tables are ruled."""
+    sections = [s for s in sections if s]
+    footer = (f'<footer>Made by vqinspect {e(__version__)} on {e(generated)}. Frame numbers count '
+              f"from 0 in display order; timecodes are non-drop at {e(rate_of)}'s nominal rate.</footer>")
+    body = [*sections[:1], footer, *sections[1:]] if paged else [*sections, footer, _ZOOM_SCRIPT]
+    html = "\n".join(["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+                      '<meta name="viewport" content="width=device-width, initial-scale=1">',
+                      f'<meta name="generator" content="vqinspect {e(__version__)}">',
+                      f"<title>{e(title)}</title><style>{_css(embed_fonts=not paged)}</style></head><body>",
+                      *body, "</body></html>"])
+    return _ruled(html) if paged else html
+
+
+_RULED = ' border="1" cellspacing="0" cellpadding="5"'
+
+
+def _ruled(html: str) -> str:
+    """Tables with rules for Qt's rich text, which reads table attributes rather than CSS borders."""
+    for cls in ("stats", "meta", "cards"):
+        html = html.replace(f'<table class="{cls}">', f'<table class="{cls}"{_RULED}>')
+    return html
 
 
 def write_html(report: Report, path) -> Path:
@@ -189,8 +198,8 @@ def cards(items: Iterable[tuple[str, float, str]]) -> str:
 
 _CLIP_ROWS = (
     ("File", lambda d: d.get("path")),
-    ("Container / codec", lambda d: _join(d.get("container_name") or d.get("container"),
-                                          d.get("codec_name") or d.get("codec"))),
+    ("Container / codec", lambda d: _join(container_name(d.get("container") or "", d.get("path") or ""),
+                                          codec_name(d.get("codec") or "", d.get("codec_profile") or ""))),
     ("Size", lambda d: f"{d['width']}×{d['height']}" if d.get("width") else None),
     ("Frame rate", lambda d: _fps_text(d)),
     ("Frames", lambda d: d.get("frame_count")),
@@ -313,7 +322,7 @@ def stats_table(stats: dict[str, dict[str, float]], keys: Iterable[str],
         if worst_frame is not None:
             worst = worst_frame(key)
             cells += f'<td data-key="{e(key)}" data-stat="worst_frame">{"–" if worst is None else worst}</td>'
-        by = ' class="by"' if key == highlight else ""
+        by = ' class="by" style="color: #c62828; font-weight: bold"' if key == highlight else ""
         rows.append(f"<tr{by}><th>{e(key)}</th>{cells}</tr>")
     return (f'<table class="stats"><thead><tr><th>{e(corner)}</th>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>')
@@ -361,7 +370,8 @@ def _worst(report: Report, paged: bool = False) -> str:
         (f", {len(report.cuts)} shot cut{'s' if len(report.cuts) != 1 else ''} found" if report.cuts else "")
     how = ("Pictures are shown pixel for pixel (scroll sideways when they are wider than the window); "
            "click one to see it alone." if not paged else "Pictures are scaled to the page width.")
-    return (f'<section id="worst"><h2>The {len(report.worst)} worst moments by {e(report.by)}</h2>'
+    return (f'{PAGE_BREAK if paged else ""}<section id="worst">'
+            f'<h2>The {len(report.worst)} worst moments by {e(report.by)}</h2>'
             f'<p class="hint">A moment is a run of bad frames around its worst frame, {e(shots)}. Each shows the '
             f"same region of both clips at its worst frame, centred on the worst area, their luma difference, "
             f"the metric's heatmap (one colour scale for the whole report) and that area's pixels doubled. "
