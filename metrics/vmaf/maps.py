@@ -87,7 +87,11 @@ def tile_features(vifp, admp, motion_plane: np.ndarray, height: int, width: int,
     grid = (-(-height // tile), -(-width // tile))
     feats: dict[str, np.ndarray] = {}
     for s, (num, den) in enumerate(vifp):
-        feats[f"vif_scale{s}"] = _pool(num, 2 ** s, tile, grid) / _pool(den, 2 ** s, tile, grid)
+        # A partial last row or column of tiles can hold no sample of a coarse scale (libvmaf's
+        # downscaling drops the frame's last few lines): such a tile takes the frame's value.
+        tile_num, tile_den = _pool(num, 2 ** s, tile, grid), _pool(den, 2 ** s, tile, grid)
+        whole = float(tile_num.sum()) / float(tile_den.sum()) if tile_den.sum() > 0 else 1.0
+        feats[f"vif_scale{s}"] = np.divide(tile_num, tile_den, out=np.full(grid, whole), where=tile_den > 0)
     nums, dens = [], []
     for s, terms in enumerate(admp):
         factor = 2 ** (s + 1)
