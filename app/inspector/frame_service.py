@@ -20,6 +20,7 @@ import numpy as np
 
 from vqinspect.app.display import screen, heatmap
 from vqinspect.app.shared.errors import InputError
+from vqinspect.app.inspector.latest_request import LatestRequest
 from vqinspect.app.media.frame_cache import FrameCache
 from vqinspect.app.scoring.engine import colour_description
 from vqinspect.app.scoring.pairing import ClipPair
@@ -146,10 +147,7 @@ class FrameService:
         self.on_frame, self.on_map = on_frame, on_map
         self.gate = gate or PriorityGate()
         self._cache_bytes = cache_bytes
-        self._cond = threading.Condition()
-        self._pending: FrameRequest | None = None
-        self._closed = False
-        self._next_id = 0
+        self._requests = LatestRequest()
         self._readers_key = None
         self._readers = None
         self._caches: dict[tuple, FrameCache] = {}
@@ -161,40 +159,24 @@ class FrameService:
 
     def submit(self, request: FrameRequest) -> FrameRequest:
         """Queue ``request`` in place of any waiting one; returns it with its id."""
-        with self._cond:
-            self._next_id += 1
-            request = replace(request, id=self._next_id)
-            self._pending = request
-            self._cond.notify_all()
-        return request
+        return self._requests.submit(request)
 
     @property
     def superseded(self) -> bool:
         """Whether a newer request is waiting (checked between stages)."""
-        return self._pending is not None
+        return self._requests.waiting
 
     def close(self, timeout: float | None = 10.0) -> bool:
         """Stop the worker (after its current step); True if it ended within ``timeout``."""
-        with self._cond:
-            self._closed = True
-            self._pending = None
-            self._cond.notify_all()
+        self._requests.close()
         self._thread.join(timeout)
         self._dist_worker.shutdown(wait=not self._thread.is_alive())
         return not self._thread.is_alive()
 
-    def _take(self) -> FrameRequest | None:
-        with self._cond:
-            self._cond.wait_for(lambda: self._closed or self._pending is not None)
-            if self._closed:
-                return None
-            request, self._pending = self._pending, None
-            return request
-
     def _run(self) -> None:
         screen.warm_up()
         try:
-            while (request := self._take()) is not None:
+            while (request := self._requests.take()) is not None:
                 with self.gate.hold():
                     self._serve(request)
                     self._prefetch(request)
@@ -215,7 +197,7 @@ class FrameService:
         """Decode and convert the next frames into the caches (playback, stepping),
         stopping as soon as a new request arrives."""
         for frame in range(request.frame + 1, min(request.frame + 1 + request.prefetch, request.pair.stop)):
-            if self.superseded or self._closed:
+            if self.superseded or self._requests.closed:
                 return
             try:
                 ahead = replace(request, frame=frame, diff=None, heatmap=None)
