@@ -91,6 +91,8 @@ def _run(args, write_pdf: PdfWriter | None) -> int:
     except ValueError as exc:
         raise InputError(None, str(exc)) from None
     profile = profile_of(args)
+    if args.map and args.map.lower() != "none":
+        choose_map(args.map, None, [])          # an unknown map is said before anything is scored
     ref, dist = open_inputs(args)
     shots = in_background(_shot_cuts, ref, name="vq-shots")
     matched = auto_alignment(args, ref, dist)
