@@ -38,6 +38,7 @@ class KeyInfo:
     group: str = ""                 # plot group ("" = the metric's name)
     feature: bool = False
     label: str = ""
+    interval: str = ""              # "lo" or "hi": an edge of the interval drawn around its group's curve
 
     @property
     def higher_is_better(self) -> bool:
@@ -132,7 +133,7 @@ class MetricInfo:
         for pattern, info in self.key_patterns:
             if re.fullmatch(pattern, name):
                 return KeyInfo(name, info.better, info.unit, info.digits, info.group or self.name,
-                               info.feature, info.label)
+                               info.feature, info.label, info.interval)
         return None
 
     def map(self, name: str) -> MapInfo | None:
@@ -344,8 +345,15 @@ def ranking_key(metric_names, keys) -> str | None:
     return keys[0] if keys else None
 
 
-def _k(name, better=HIGHER, unit="", digits=4, group="", feature=False, label=""):
-    return KeyInfo(name, better, unit, digits, group, feature, label)
+def _k(name, better=HIGHER, unit="", digits=4, group="", feature=False, label="", interval=""):
+    return KeyInfo(name, better, unit, digits, group, feature, label, interval)
+
+
+def interval_keys(keys) -> tuple[str, str] | None:
+    """The (lower, upper) edge keys of an interval among one plot group's ``keys``, if both are there."""
+    lo = next((k for k in keys if key_info(k).interval == "lo"), None)
+    hi = next((k for k in keys if key_info(k).interval == "hi"), None)
+    return (lo, hi) if lo and hi else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -381,7 +389,8 @@ register(MetricInfo(
         _k(k, better=LOWER if k.startswith(_VMAF_LOWER) else HIGHER,
            group=k.rstrip("0123").removesuffix("_scale").removesuffix("_u").removesuffix("_v"),
            feature=True) for k in _VMAF_FEATURES)
-    + (_k("vmaf_bagging", group="vmaf"), _k("vmaf_ci_p95_lo", group="vmaf"), _k("vmaf_ci_p95_hi", group="vmaf"),
+    + (_k("vmaf_bagging", group="vmaf"), _k("vmaf_ci_p95_lo", group="vmaf", interval="lo"),
+       _k("vmaf_ci_p95_hi", group="vmaf", interval="hi"),
        _k("vmaf_stddev", better=LOWER, group="vmaf_stddev")),
     primary="vmaf", ranking=0,
     maps=(MapInfo("vmaf_tiles", HIGHER, value_range=(0.0, 100.0), label="VMAF per tile"),)

@@ -26,7 +26,7 @@ from vqinspect.app.display.screen import timecode
 from vqinspect.app.media.names import codec_name, container_name
 from vqinspect.app.qc.verdict import Verdict
 from vqinspect.app.shared.text import clip_fps
-from vqinspect.metrics.registry import format_value, higher_is_worse, key_info
+from vqinspect.metrics.registry import format_value, higher_is_worse, interval_keys, key_info
 from vqinspect.app.report.model import Report, WorstFrame, ordered_keys, plot_groups, primary_keys, worst_frames
 from vqinspect.app.report.images import ColorBar, FramePanels, Panel
 from vqinspect.app.report.plot import HEIGHT, WIDTH, series_svg
@@ -347,7 +347,8 @@ def plot_block(frames, series: dict, title: str, *, marks: Iterable[tuple[int, i
                mark_key: str | None = None, source: str = "", paged: bool = False,
                x_label: str = "reference frame") -> str:
     """A titled per-frame plot: inline SVG, or an SVG picture for paged renderers."""
-    svg = series_svg(frames, series, title=title, marks=list(marks), mark_key=mark_key, x_label=x_label)
+    svg = series_svg(frames, series, title=title, marks=list(marks), mark_key=mark_key, x_label=x_label,
+                     band=interval_keys(series))
     if paged:
         height = round(HEIGHT * PAGE_WIDTH / WIDTH)
         svg = (f'<img class="plot" alt="{e(title)}" width="{PAGE_WIDTH}" height="{height}" '

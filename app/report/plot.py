@@ -67,14 +67,19 @@ def _columns(x: np.ndarray, y: np.ndarray, pixels: int) -> tuple[np.ndarray, np.
 
 def series_svg(frames: np.ndarray, series: dict[str, np.ndarray], *, title: str = "",
                marks: list[tuple[int, int]] = (), mark_key: str | None = None,
-               width: int = WIDTH, height: int = HEIGHT, x_label: str = "reference frame") -> str:
+               width: int = WIDTH, height: int = HEIGHT, x_label: str = "reference frame",
+               band: tuple[str, str] | None = None) -> str:
     """An SVG plot of ``series`` (key -> values aligned with ``frames``, NaN = gap).
 
     ``marks`` are (rank, frame) pairs drawn as numbered vertical lines; ``mark_key``
-    is the series whose value each mark's tooltip quotes; ``x_label`` names the x axis.
+    is the series whose value each mark's tooltip quotes; ``x_label`` names the x axis;
+    ``band`` names the (lower, upper) series drawn as a shaded interval instead of lines.
     """
     frames = np.asarray(frames, dtype=np.float64)
-    finite = [v[np.isfinite(v)] for v in series.values()]
+    edges = {k: np.asarray(series[k], dtype=np.float64) for k in (band or ()) if k in series}
+    series = {k: v for k, v in series.items() if k not in edges}
+    finite = [np.asarray(v, dtype=np.float64) for v in [*series.values(), *edges.values()]]
+    finite = [v[np.isfinite(v)] for v in finite]
     finite = [v for v in finite if v.size]
     lo = min((float(v.min()) for v in finite), default=0.0)
     hi = max((float(v.max()) for v in finite), default=1.0)
@@ -121,6 +126,15 @@ def series_svg(frames: np.ndarray, series: dict[str, np.ndarray], *, title: str 
                    f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{TOP + ph}" stroke="{MARK_COLOUR}" '
                    f'stroke-dasharray="3 3" stroke-width="1"/>'
                    f'<text x="{x:.1f}" y="{TOP - 4 - 11 * level}" text-anchor="middle" class="mark">{int(rank)}</text></g>')
+    if len(edges) == 2:
+        lo, hi = edges.values()
+        out.append(f'<g class="band" data-keys="{escape(" ".join(edges))}" fill="{PALETTE[0]}" fill-opacity="0.18" '
+                   f'stroke="none">')
+        for run in _runs(np.isfinite(lo) & np.isfinite(hi)):
+            top = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px(frames[run]), py(hi[run])))
+            bottom = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px(frames[run][::-1]), py(lo[run][::-1])))
+            out.append(f'<polygon points="{top} {bottom}"/>')
+        out.append("</g>")
     for i, (key, values) in enumerate(series.items()):
         colour = PALETTE[i % len(PALETTE)]
         values = np.asarray(values, dtype=np.float64)
@@ -135,7 +149,7 @@ def series_svg(frames: np.ndarray, series: dict[str, np.ndarray], *, title: str 
             pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px(xs), py(ys)))
             out.append(f'<polyline points="{pts}"/>')
         out.append("</g>")
-    out.append(_legend(list(series), width))
+    out.append(_legend(list(series) + (["95 % interval"] if len(edges) == 2 else []), width))
     out.append("</svg>")
     return "".join(out)
 
