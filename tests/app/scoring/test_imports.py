@@ -188,3 +188,22 @@ def test_imported_scores_table_has_nan_where_a_tool_skipped_frames(tmp_path):
     table = s.to_table()
     assert (table.start, table.stop) == (0, 3)
     assert np.isnan(table.column("vmaf")[1]) and table.row(2)["vmaf"] == 80.25
+
+
+def test_libvmaf_logs_with_cambi_and_ciede_are_read_with_their_meaning(pair, tmp_path):
+    """libvmaf's own cambi and ciede features come in under our keys, with the registry's
+    direction and plot group, and their values as logged."""
+    from vqinspect.metrics.registry import key_info, plot_groups
+
+    ref, dist = pair
+    log = tmp_path / "cc.json"
+    graph = f"[0:v][1:v]libvmaf=log_path={log}:log_fmt=json:n_threads=1:feature=name=cambi|name=ciede"
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error", "-i", str(dist), "-i", str(ref),
+                    "-lavfi", graph, "-f", "null", "-"], check=True, capture_output=True)
+    imported = load_scores(log)
+    logged = json.loads(log.read_text())["frames"]
+    assert imported.series["cambi"] == pytest.approx([f["metrics"]["cambi"] for f in logged])
+    assert imported.series["ciede2000"] == pytest.approx([f["metrics"]["ciede2000"] for f in logged])
+    assert not key_info("cambi").higher_is_better and key_info("ciede2000").higher_is_better
+    groups = dict(plot_groups(imported.keys))
+    assert groups["cambi"] == ("cambi",) and groups["ciede2000"] == ("ciede2000",)
