@@ -1,7 +1,7 @@
 """Menus and keys of the inspector window, as QActions (so menus show the shortcuts).
 
 Keys are what video-compare and players taught users: space play/pause, arrows step
-(shift: 10), Home/End, Ctrl+G go to frame, N/P worst frames, T flips A/B, 1-5 modes,
+(shift: 10), Home/End, Ctrl+G go to frame, N/P failing ranges then worst frames, T flips A/B, 1-5 modes,
 Ctrl+B bookmarks the frame. Questions to the user go through ``window.ask``.
 """
 from __future__ import annotations
@@ -13,9 +13,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
 from vqinspect.app.shared.errors import InputError
-from vqinspect.widgets import dialogs, export, lab_menu, settings_store
+from vqinspect.widgets import dialogs, export, lab_menu, ladder_navigation, model_lab, settings_store
 from vqinspect.widgets.bookmarks import add_bookmark
 from vqinspect.widgets.import_scores import import_scores
+from vqinspect.widgets.verdict import choose_profile
 from vqinspect.widgets.workspace_io import open_workspace, save_workspace, suggested_name
 
 VIDEO_FILTER = ("Video (*.mp4 *.mkv *.mov *.webm *.ivf *.y4m *.ts *.m2ts *.mxf *.avi *.yuv *.264 *.265 "
@@ -45,6 +46,8 @@ def install(window) -> None:
     add(files, "open_last", "Open &Last Pair", lambda: _open_last(window), "Ctrl+Shift+L")
     add(files, "open_masks", "Open &Masks…", lambda: _open_masks(window), "Ctrl+M")
     lab_menu.install(window, files, add)      # Run Subjective Test…, Open Subjective Analysis…
+    ladder_navigation.install_menu(window, files, add)    # Open Ladder…
+    model_lab.install(window, files, add)     # Open Model Lab…
     files.addSeparator()
     add(files, "open_workspace", "Open &Workspace…", lambda: _open_workspace(window), "Ctrl+Alt+O")
     add(files, "save_workspace", "&Save Workspace…", lambda: _save_workspace(window), "Ctrl+S")
@@ -88,14 +91,16 @@ def install(window) -> None:
     add(go, "last", "Last Frame", s.end, "End")
     add(go, "goto", "Go to Frame…", window.transport.focus_frame_box, "Ctrl+G")
     go.addSeparator()
-    add(go, "next_worst", "Next Worst Frame", lambda: s.next_worst(window.summary.chosen_key, 1), "N")
-    add(go, "previous_worst", "Previous Worst Frame",
-        lambda: s.next_worst(window.summary.chosen_key, -1), "P")
+    add(go, "next_worst", "Next Failing Range or Worst Frame", lambda: window.verdict.step(1), "N")
+    add(go, "previous_worst", "Previous Failing Range or Worst Frame", lambda: window.verdict.step(-1), "P")
     go.addSeparator()
     add(go, "bookmark", "&Bookmark This Frame…", lambda: _bookmark(window), "Ctrl+B")
+    go.addSeparator()
+    ladder_navigation.install_keys(window, go, add)    # [ and ]: previous / next encode
 
     scoring = bar.addMenu("&Scoring")
     add(scoring, "cancel", "Cancel Scoring", window.cancel_scoring, "Ctrl+.")
+    add(scoring, "qc_profile", "QC &Profile…", lambda: choose_profile(window))
 
 
 def _set_screen_preview(window, on: bool) -> None:

@@ -50,6 +50,12 @@ class Dialogs:
                                               str(Path(missing).parent), f"{name} ({name});;All files (*)")
         return path or None
 
+    def profile(self, current: str) -> str | None:
+        """A QC profile: a shipped one's name, a TOML file's path, or "" for none."""
+        from vqinspect.widgets.verdict import ask_profile
+
+        return ask_profile(self.parent, current)
+
     def mask_paths(self) -> tuple[str, str | None, str | None] | None:
         """(prediction, ground truth or None, source video or None)."""
         dialog = MaskPathsDialog(self.parent)

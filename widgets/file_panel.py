@@ -4,10 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFormLayout, QFrame, QGroupBox, QLabel, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from vqinspect.app.display.screen import color_spec
 from vqinspect.app.media.transform import display_notes
+from vqinspect.widgets.alignment_box import AlignmentBox
 
 FIELDS = ("File", "Codec", "Size", "Rate", "Frames", "Pixels", "Colour", "Shown as")
 
@@ -89,12 +90,22 @@ class FilePanel(QWidget):
         form.addRow("Offset", self.offset)
         form.addRow("Frames", self.scored)
         form.addRow("Notes", self.notes)
-        layout = QVBoxLayout(self)
+        content = QWidget()                      # scrolls, so that the panel sets no minimum window height
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.reference)
         layout.addWidget(self.distorted)
         layout.addWidget(pairing)
+        self.alignment = AlignmentBox()          # filled by widgets.alignment_control
+        layout.addWidget(self.alignment)
         layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         self._updating = False
 
     def show_sources(self, reference, distorted) -> None:
@@ -113,8 +124,9 @@ class FilePanel(QWidget):
             self.scored.setText("—")
             self.notes.setText("")
             return
+        first, stop = pair.dist_range(pair.stop)
         self.scored.setText(f"reference {pair.start}–{pair.stop - 1} ({pair.frames} paired), "
-                            f"distorted {pair.start + pair.offset}–{pair.stop - 1 + pair.offset}")
+                            f"distorted {first}–{stop - 1}")
         self.notes.setText("; ".join(pair.notes) or "same size and format")
 
     def _on_offset_changed(self, value: int) -> None:

@@ -14,9 +14,11 @@ from importlib import resources
 from pathlib import Path
 
 from vqinspect.app.cli.options import (EXIT_BAD_INPUT, Parser, add_input_options, add_metric_options,
-                                       input_options, metric_names, metric_options)
+                                       add_profile_option, input_options, metric_names, metric_options, profile_of,
+                                       with_profile_metrics)
 from vqinspect.app.shared.errors import InputError
-from vqinspect.app.scoring.metric_choice import MetricChoice
+from vqinspect.app.scoring.metric_choice import GUI_DEFAULT, MetricChoice
+from vqinspect.metrics.registry import available
 from vqinspect.widgets.fonts import install_fonts
 
 NO_DISPLAY = 3
@@ -91,14 +93,24 @@ def gui_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None, metavar="N", help="kernel threads for scoring")
     p.add_argument("--scores", metavar="FILE", help="also plot scores from another tool: a libvmaf log "
                    "(JSON, XML, CSV), an ffmpeg-quality-metrics result or a vqinspect score JSON/CSV")
+    add_profile_option(p)
     add_input_options(p)
     return p
+
+
+def gui_metric_names(text: str | None, profile) -> list[str] | None:
+    """``--metrics`` (None: the window's default ones) plus those the QC profile reads."""
+    if profile is None:
+        return metric_names(text)
+    default = ",".join(n for n in GUI_DEFAULT if n in available())
+    return metric_names(with_profile_metrics(text if text is not None else default, profile))
 
 
 def run_gui(argv: list[str]) -> int:
     """Open the inspector window (empty, or with REF DIST); returns the exit status."""
     args = gui_parser().parse_args(argv)
-    metrics = MetricChoice.from_names(metric_names(args.metrics), metric_options(args))
+    profile = profile_of(args)
+    metrics = MetricChoice.from_names(gui_metric_names(args.metrics, profile), metric_options(args))
     options = input_options(args)
     imported = _load_scores(args.scores)
     if not display_available():
@@ -107,6 +119,7 @@ def run_gui(argv: list[str]) -> int:
 
     app = application()
     window = InspectorWindow(metrics, open_options=options, threads=args.threads)
+    window.verdict.use(profile, args.profile or "")
     window.show()
     _report_unexpected_errors(window)
     freeze_startup_objects()

@@ -21,6 +21,9 @@ from vqinspect.app.inspector.pixel import pixel_readout
 from vqinspect.app.inspector.session import InspectorSession
 from vqinspect.app.inspector.view_state import Viewport, ViewSettings
 from vqinspect.widgets import actions, settings_store
+from vqinspect.widgets.alignment_banner import AlignmentBanner
+from vqinspect.widgets.alignment_control import AlignmentControl
+from vqinspect.widgets.alignment_strip import AlignmentStrip
 from vqinspect.widgets.bookmarks import BookmarkPanel, jump_to
 from vqinspect.widgets.dialogs import Dialogs
 from vqinspect.widgets.file_panel import FilePanel
@@ -32,6 +35,7 @@ from vqinspect.widgets.scoring import ScoringControl
 from vqinspect.widgets.summary import SummaryPanel
 from vqinspect.widgets.toolbar import ViewToolbar
 from vqinspect.widgets.transport import Player, TransportBar
+from vqinspect.widgets.verdict import VerdictControl
 from vqinspect.widgets.view_area import ViewArea
 from vqinspect.widgets.workers import BackgroundCall, FrameBridge
 
@@ -88,15 +92,24 @@ class InspectorWindow(QMainWindow):
         self.toolbar.set_maps(self.metrics.map_keys, preferred="ssim")
         self.transport = TransportBar(self.session, self.player)
         self.plots = ScorePlots()
+        self.alignment_strip = AlignmentStrip(self.plots)
+        self.alignment_banner = AlignmentBanner()
         top = QWidget()
         column = QVBoxLayout(top)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
+        column.addWidget(self.alignment_banner)
         column.addWidget(self.view_area, 1)
         column.addWidget(self.transport)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
-        self.splitter.addWidget(self.plots)
+        under = QWidget()                       # the plots, and the alignment strip on their frame axis
+        plots_column = QVBoxLayout(under)
+        plots_column.setContentsMargins(0, 0, 0, 0)
+        plots_column.setSpacing(0)
+        plots_column.addWidget(self.plots, 1)
+        plots_column.addWidget(self.alignment_strip)
+        self.splitter.addWidget(under)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([640, 300])
@@ -121,7 +134,9 @@ class InspectorWindow(QMainWindow):
         self.scoring = ScoringControl(self)
         self.player.state_changed.connect(lambda _: self.scoring.show_playing(self.player.playing))
         self.progress, self.cancel_button = self.scoring.progress, self.scoring.cancel_button
+        self.verdict = VerdictControl(self)      # the QC profile's verdict in the Scores panel and on the plots
         self.reports = ReportExport(self)
+        self.alignment = AlignmentControl(self)   # detection, file panel box, strip, banner, Apply
         self.resize(1600, 1000)
         self.resizeDocks([self.scores_dock], [370], Qt.Orientation.Horizontal)
         self.resizeDocks([self.pixel_dock, self.scores_dock], [150, 600], Qt.Orientation.Vertical)
@@ -362,6 +377,7 @@ class InspectorWindow(QMainWindow):
         self.player.pause()
         self.reports.shutdown(timeout)
         self.scoring.shutdown(timeout)
+        self.alignment.shutdown(timeout)
         for window in self.mask_windows:
             window.shutdown(timeout)
             window.close()

@@ -15,6 +15,7 @@ from PySide6.QtGui import QFont
 
 PALETTE = ("#f2c14e", "#5fb3f0", "#f07a7a", "#7fcf8a", "#c39cf2", "#f5a25d", "#e0e0e0")
 PLAYHEAD = "#ffd84a"
+FAILING = (229, 57, 53, 60)     # a QC profile's failing ranges: translucent red behind the curves
 LEGEND_HEADROOM = 0.6  # of the data's span, above it, where a plot's legend goes
 # Antialiasing and pyqtgraph's grid each cost 15-30 ms per repaint of three plots on the
 # raster engine, and the plots repaint at every playhead move: both stay off.
@@ -53,6 +54,7 @@ class ScorePlots(pg.GraphicsLayoutWidget):
     """
 
     seek_requested = Signal(int)
+    rebuilt = Signal()          # the plots were made anew (a strip below links its X axis again)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -70,6 +72,8 @@ class ScorePlots(pg.GraphicsLayoutWidget):
         self._groups: list[tuple[str, tuple[str, ...]]] = []
         self._imports: list[tuple[object, object]] = []         # (ImportedScores, ScoreTable)
         self._imported_in: dict[str, list[tuple[str, str, object]]] = {}   # plot -> (name, key, table)
+        self._failing: dict[str, list[tuple[int, int]]] = {}               # key -> ranges [start, stop)
+        self.shading: dict[str, list[pg.LinearRegionItem]] = {}            # plot name -> regions
         self.ci.layout.setSpacing(2)
         self.ci.setContentsMargins(2, 2, 6, 2)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -103,7 +107,7 @@ class ScorePlots(pg.GraphicsLayoutWidget):
     def _rebuild(self) -> None:
         self.clear()
         for store in (self.plots, self.curves, self.imported_curves, self.legends, self.headroom,
-                      self.hover_labels):
+                      self.hover_labels, self.shading):
             store.clear()
         self.playheads.clear()
         plots = self._layout()
@@ -135,7 +139,8 @@ class ScorePlots(pg.GraphicsLayoutWidget):
             for i, key in enumerate(keys):
                 self.curves[key] = self._curve(plot, key if named else None, PALETTE[i % len(PALETTE)])
             for j, (label, key, _) in enumerate(imported):
-                colour = PALETTE[(keys.index(key) if key in keys else len(keys) + j) % len(PALETTE)]
+                shared = key in keys and all(k != key for _, k, _ in imported[:j])   # later ones: their own colour
+                colour = PALETTE[(keys.index(key) if shared else len(keys) + j) % len(PALETTE)]
                 self.imported_curves[label] = self._curve(plot, label, colour, Qt.PenStyle.DashLine)
             line = pg.InfiniteLine(start, angle=90, movable=True, pen=pg.mkPen(PLAYHEAD, width=1.5),
                                    hoverPen=pg.mkPen(PLAYHEAD, width=3))
@@ -153,7 +158,32 @@ class ScorePlots(pg.GraphicsLayoutWidget):
             for plot in self.plots.values():
                 plot.vb.setLimits(xMin=start - 1, xMax=stop)
         self._draw_imports()
+        self._draw_shading()
         self._lift_for_legend()
+        self.rebuilt.emit()
+
+    def set_shading(self, failing: dict[str, list[tuple[int, int]]]) -> None:
+        """Shade these frame ranges ([start, stop) per score key) on the plot of their key, half
+        a frame beyond the first and last frame so that each frame's point sits inside."""
+        self._failing = dict(failing)
+        self._draw_shading()
+
+    def _draw_shading(self) -> None:
+        for name, regions in self.shading.items():
+            for region in regions:
+                self.plots[name].removeItem(region)
+        self.shading = {}
+        for key, ranges in self._failing.items():
+            name = next((n for n, keys in self.plot_keys.items() if key in keys and n in self.plots), None)
+            if name is None:
+                continue
+            for a, b in ranges:
+                region = pg.LinearRegionItem((a - 0.5, b - 0.5), movable=False, brush=pg.mkBrush(*FAILING),
+                                             pen=pg.mkPen(None))
+                region.setZValue(-10)
+                region.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+                self.plots[name].addItem(region, ignoreBounds=True)
+                self.shading.setdefault(name, []).append(region)
 
     def _curve(self, plot: pg.PlotItem, name: str | None, colour: str,
                style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> pg.PlotDataItem:

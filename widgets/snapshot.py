@@ -18,8 +18,8 @@ from pathlib import Path
 from vqinspect.app.shared.errors import InputError
 from vqinspect.app.scoring.metric_choice import MetricChoice
 from vqinspect.app.inspector.view_state import MODES
-from vqinspect.app.cli.options import (Parser, add_input_options, add_metric_options, input_options,
-                                       metric_names, metric_options)
+from vqinspect.app.cli.options import (Parser, add_input_options, add_metric_options, add_profile_option,
+                                       input_options, metric_names, metric_options, profile_of)
 from vqinspect.app.shared.text import parse_size
 from vqinspect.widgets.launch import application, display_available
 
@@ -44,6 +44,7 @@ class SnapshotSpec:
     view_only: bool = False
     colormap: str | None = None
     screen_preview: bool = True       # HDR10, HLG, BT.2020 converted for an SDR screen (vqinspect.app.display.hdr); False: coded
+    profile: str | None = None        # a QC profile (name or TOML file): its verdict in the Scores panel
 
 
 def snapshot_dir() -> Path:
@@ -90,6 +91,7 @@ def render_snapshot(spec: SnapshotSpec) -> Path:
     from PySide6.QtCore import QSettings, Qt
 
     from vqinspect.app.media.source import open_media
+    from vqinspect.app.qc.profile import load_profile
     from vqinspect.widgets import export
     from vqinspect.widgets.main_window import InspectorWindow
 
@@ -117,6 +119,8 @@ def render_snapshot(spec: SnapshotSpec) -> Path:
             if mode == "scope":
                 _show_scope(window, arg)
             window.view_settings.set_screen_preview(spec.screen_preview)
+            if spec.profile:
+                window.verdict.use(load_profile(spec.profile), spec.profile)
             window.session.set_sources(reference, distorted, spec.offset)
             session = window.session
             frame = session.first_frame if spec.frame is None else spec.frame
@@ -176,7 +180,7 @@ def _ready(window, frame: int, mode: str, score: bool) -> bool:
             raise InputError(None, f"--view scope:{window.scopes.kind}: {window.scopes.error}")
         scope = window.scopes.shown
         shown = shown and scope is not None and scope.frame == frame and scope.kind == window.scopes.kind
-    if score and window.runner is not None and window.runner.running:
+    if score and ((window.runner is not None and window.runner.running) or window.verdict.state.status == "pending"):
         return False
     return shown
 
@@ -212,6 +216,7 @@ def snapshot_parser() -> argparse.ArgumentParser:
                         "dock) instead of the whole window")
     p.add_argument("--coded", action="store_true",
                    help="show HDR10, HLG and BT.2020 pictures as coded, not converted for an SDR screen")
+    add_profile_option(p)
     add_input_options(p)
     return p
 
@@ -223,7 +228,7 @@ def snapshot_main(argv: list[str]) -> int:
                         window_size(args.window_size), args.offset,
                         MetricChoice.from_names(metric_names(args.metrics), metric_options(args)),
                         input_options(args), not args.no_scores, args.view_only, args.colormap,
-                        not args.coded)
+                        not args.coded, profile_of(args) and args.profile)
     parse_view(args.view)
     print(render_snapshot(spec))
     return 0

@@ -40,7 +40,7 @@ def workspace_builder(window) -> Callable[[], Workspace]:
                   open_options=plain_options(window.open_options),
                   metrics=[m.name for m in window.metrics.scored],
                   view=view_to_dict(window.view_settings, window.viewport), bookmarks=list(s.bookmarks),
-                  scores=scoring.result if final else None)
+                  scores=scoring.result if final else None, profile=window.verdict.state.spec)
     return lambda: Workspace.new(*paths, imports=[FileRef.of("scores", p) for p in imports], **fields)
 
 
@@ -97,12 +97,27 @@ def open_workspace(window, path: str) -> None:
             window.show_message(f"{ws.path}: {exc}", error=True)
             return
         window.metrics, window.open_options = metrics, options
+        notes += use_profile(window, ws.profile)
         scores = (ws.scores, f"from the workspace {ws.path.name}") if scores_valid else None
         window.open_paths(ws.reference.path, ws.distorted.path, ws.offset, scores=scores,
                           then=lambda: _restore(window, ws, notes, imports))
 
     window.show_message(f"Opening the workspace {Path(path).name}…")
     window.background(lambda: _loaded(path), found, failed)
+
+
+def use_profile(window, spec: str) -> list[str]:
+    """The workspace's QC profile (none in older workspaces), before its pair opens; a note
+    if it cannot be used."""
+    from vqinspect.app.qc.profile import load_profile
+    from vqinspect.metrics.registry import MetricError
+
+    try:
+        window.verdict.use(load_profile(spec) if spec else None, spec, rescore=False)
+    except (InputError, MetricError) as exc:
+        window.verdict.use(None, rescore=False)
+        return [f"QC profile not used ({exc})"]
+    return []
 
 
 def _loaded(path: str) -> tuple[Workspace, list[FileRef]]:

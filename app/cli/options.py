@@ -69,16 +69,21 @@ def add_pair_options(p: argparse.ArgumentParser, offset_default: int | None = 0)
                    help="deinterlace both clips (FFmpeg bwdif, one frame per frame) before scoring")
 
 
-def add_alignment_options(p: argparse.ArgumentParser) -> None:
-    """``--align auto``, ``--crop`` and ``--shift`` (see ``vqinspect align``)."""
+CROP_HELP = ("score a window: W:H:X:Y of both clips, or ref=W:H:X:Y and/or dist=W:H:X:Y (comma-separated), "
+             "as FFmpeg's crop=w:h:x:y:exact=1")
+
+
+def add_alignment_options(p: argparse.ArgumentParser, crop: bool = True) -> None:
+    """``--align auto``, ``--crop`` and ``--shift`` (see ``vqinspect align``); ``crop=False``
+    for a command whose own ``--crop`` also takes the scoring window (``report``)."""
     g = p.add_argument_group("alignment")
     g.add_argument("--align", choices=("auto",), default=None,
                    help="find the offset, dropped, repeated and inserted frames first and score the "
                         "matched frame pairs only")
     g.add_argument("--max-offset", type=int, default=None, metavar="N",
                    help="with --align auto: largest offset to consider (default 50)")
-    g.add_argument("--crop", metavar="W:H:X:Y", help="score a window: W:H:X:Y of both clips, or "
-                   "ref=W:H:X:Y and/or dist=W:H:X:Y (comma-separated), as FFmpeg's crop=w:h:x:y:exact=1")
+    if crop:
+        g.add_argument("--crop", metavar="W:H:X:Y", help=CROP_HELP)
     g.add_argument("--shift", metavar="DX:DY", help="the distorted picture is moved DX px right, DY px down: "
                    "score the window where the clips overlap")
 

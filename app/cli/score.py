@@ -57,7 +57,7 @@ def score_main(argv: list[str]) -> int:
     # files are opened and both clips start decoding on the other.
     loading = in_background(_metrics_warming, args, name="vq-metrics")
     ref, dist = open_inputs(args)
-    matched = _auto_alignment(args, ref, dist)
+    matched = auto_alignment(args, ref, dist)
     pair = make_pair(ref, dist, args.offset, frames, force_rate=args.force_rate, scaler=args.scaler,
                      deinterlace=args.deinterlace, crop=alignment_crop(args, ref, dist), matched=matched)
     print_pair_warnings(pair)
@@ -80,8 +80,9 @@ def score_main(argv: list[str]) -> int:
     return status
 
 
-def _auto_alignment(args, ref, dist):
-    """With ``--align auto``: the alignment, its events and spatial suggestions on stderr."""
+def auto_alignment(args, ref, dist, announce: bool = True):
+    """With ``--align auto``: the alignment, its events and spatial suggestions on stderr
+    (``announce``), else None."""
     if args.align != "auto":
         if args.max_offset is not None:
             raise InputError(None, "--max-offset goes with --align auto")
@@ -92,8 +93,8 @@ def _auto_alignment(args, ref, dist):
     if args.offset:
         raise InputError(None, "--offset and --align auto exclude each other (the alignment finds the offset)")
     alignment = run_alignment(ref, dist, args.max_offset if args.max_offset is not None else DEFAULT_MAX_OFFSET,
-                              args.quiet, spatial=not (args.crop or args.shift))
-    for line in alignment.summary():
+                              args.quiet, spatial=announce and not (args.crop or args.shift))
+    for line in alignment.summary() if announce else ():
         print(f"vqinspect: alignment: {line}", file=sys.stderr)
     return alignment
 

@@ -24,6 +24,7 @@ from vqinspect.app.inspector.latest_request import LatestRequest
 from vqinspect.app.media.frame_cache import FrameCache
 from vqinspect.app.scoring.engine import colour_description
 from vqinspect.app.scoring.pairing import ClipPair
+from vqinspect.app.scoring.spatial import crop_planes
 from vqinspect.metrics.registry import FrameInput, Metric
 
 CACHE_BYTES = 256 * 2**20   # decoded planes per clip
@@ -59,7 +60,14 @@ class FrameRequest:
 
     @property
     def dist_frame(self) -> int:
-        return self.frame + self.pair.offset
+        """The distorted frame shown: the pair's counterpart; for a reference frame an automatic
+        alignment left without one (dropped), the nearest earlier frame's counterpart."""
+        pair = self.pair
+        for frame in range(self.frame, pair.start - 1, -1):
+            matched = pair.counterpart(frame)
+            if matched is not None:
+                return matched
+        return self.frame + pair.offset
 
 
 @dataclass(frozen=True)
@@ -228,9 +236,10 @@ class FrameService:
         ref_reader, dist_reader = self._readers_for(pair)
         ref_spec, dist_spec = screen.pair_color_specs(pair, request.screen_preview)
         (ref, ref_rgb), (dist, dist_rgb) = self._on_both(
-            lambda: self._picture("ref", ref_reader, request.frame, (pair.reference,), ref_spec),
+            lambda: self._picture("ref", ref_reader, request.frame, (pair.reference,), ref_spec,
+                                  pair.crop and pair.crop.reference),
             lambda: self._picture("dist", dist_reader, request.dist_frame, (pair.distorted, pair.conform),
-                                  dist_spec))
+                                  dist_spec, pair.crop and pair.crop.distorted))
         diff = None
         if request.diff is not None:
             diff = screen.difference(ref, dist, ref_rgb, dist_rgb, request.diff.gain,
@@ -243,7 +252,7 @@ class FrameService:
         if metric is None or spec.map not in metric.maps:
             return MapImage(request, error=f"no map {spec.map!r} from metric {spec.metric!r}")
         pair = request.pair
-        key = (pair.reference, pair.distorted, pair.offset, request.frame, spec.metric, spec.map)
+        key = (pair.reference, pair.distorted, request.dist_frame, pair.crop, request.frame, spec.metric, spec.map)
         values = self._maps.get(key)
         if values is None:
             try:
@@ -262,7 +271,8 @@ class FrameService:
                      images: FrameImages) -> np.ndarray:
         prev = None
         if metric.needs_previous and request.frame > 0:
-            prev = self._readers_for(request.pair)[0].frame(request.frame - 1)
+            crop = request.pair.crop
+            prev = crop_planes(self._readers_for(request.pair)[0].frame(request.frame - 1), crop and crop.reference)
         frame = FrameInput(images.ref_planes, images.dist_planes, request.pair.bit_depth,
                            request.frame, prev, colour=colour_description(request.pair.reference))
         return np.asarray(metric.compute_map(frame, name), dtype=np.float32)
@@ -286,11 +296,14 @@ class FrameService:
             self._caches[key] = FrameCache(self._cache_bytes)
         return self._caches[key]
 
-    def _picture(self, side: str, reader, index: int, source_key: tuple, spec: screen.ColorSpec):
-        """(planes, display RGB) of frame ``index``; RGB is kept for recently shown frames."""
+    def _picture(self, side: str, reader, index: int, source_key: tuple, spec: screen.ColorSpec, rect=None):
+        """(planes, display RGB) of frame ``index`` (inside the window ``rect``, a spatial.Rect);
+        RGB is kept for recently shown frames."""
         planes = reader.frame(index)
+        if rect is not None:
+            planes = tuple(np.ascontiguousarray(p) for p in crop_planes(planes, rect))
         cache = self._rgb[side]
-        key = (*source_key, index, spec)
+        key = (*source_key, index, spec, rect)
         rgb = cache.get(key)
         if rgb is None:
             rgb = screen.to_rgb(planes, spec)

@@ -45,6 +45,8 @@ class InspectorSession:
         self.frame = 0
         self.table: ScoreTable | None = None
         self.force_rate = True
+        self.matched = None                # an automatic alignment pairing the frames instead of the offset
+        self.crop = None                   # spatial.PairCrop: the window of each clip to compare
         self.bookmarks: list = []
         self.imports: list = []
         self._worst_cursor: tuple[str, int] | None = None
@@ -58,6 +60,7 @@ class InspectorSession:
         can still show what was opened.
         """
         self.reference, self.distorted = reference, distorted
+        self.matched = self.crop = None
         self.sources_changed.emit()
         self.pair = None
         self.table = None
@@ -70,12 +73,31 @@ class InspectorSession:
         """Re-align with a new offset; InputError (pairing unchanged) if it leaves no overlap."""
         if self.reference is None or self.distorted is None:
             return
-        if self.pair is not None and offset == self.pair.offset:
+        if self.pair is not None and offset == self.pair.offset and self.matched is None:
             return
-        self._pair(offset)
+        matched, self.matched = self.matched, None
+        try:
+            self._pair(offset)
+        except Exception:
+            self.matched = matched
+            raise
+
+    def apply_alignment(self, matched, crop=None) -> None:
+        """Pair the frames as the automatic alignment ``matched`` does (None: by the offset) and
+        compare the windows of ``crop``; InputError (pairing unchanged) if they do not fit."""
+        if self.reference is None or self.distorted is None:
+            return
+        before = self.matched, self.crop
+        self.matched, self.crop = matched, crop
+        try:
+            self._pair(matched.offset if matched is not None else self.offset)
+        except Exception:
+            self.matched, self.crop = before
+            raise
 
     def _pair(self, offset: int) -> None:
-        pair = make_pair(self.reference, self.distorted, offset, force_rate=self.force_rate)
+        pair = make_pair(self.reference, self.distorted, offset, force_rate=self.force_rate,
+                         crop=self.crop, matched=self.matched)
         self.pair = pair
         self.table = None
         self.frame = max(pair.start, min(self.frame, pair.stop - 1))   # in range for the listeners

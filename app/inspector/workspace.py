@@ -1,4 +1,5 @@
-"""A saved inspection: the two files, their pairing, the view, bookmarks and computed scores.
+"""A saved inspection: the two files, their pairing, the view, bookmarks, computed scores and
+the QC profile (absent in older files: none).
 
 Saved as a small JSON file, atomically (a crash mid-save leaves the previous file whole).
 Files are remembered by absolute path, by path relative to the workspace file and by
@@ -146,6 +147,7 @@ class Workspace:
     imports: list[FileRef] = field(default_factory=list)
     scores: ScoreResult | None = None
     path: Path | None = None                           # where it was loaded from or saved to
+    profile: str = ""                                  # the QC profile: a shipped one's name or a file's path
 
     @classmethod
     def new(cls, reference, distorted, **kwargs) -> "Workspace":
@@ -210,6 +212,8 @@ class Workspace:
             "open_options": self.open_options, "metrics": self.metrics, "view": self.view,
             "bookmarks": [b.to_json(include_images) for b in self.bookmarks],
         }
+        if self.profile:
+            out["profile"] = self.profile
         if self.scores is not None:
             out["scores"] = self.scores.to_json()
         return out
@@ -259,7 +263,8 @@ class Workspace:
                    dict(data.get("open_options") or {}), [str(m) for m in data.get("metrics", [])],
                    dict(data.get("view") or {}),
                    [Bookmark.from_json(b) for b in data.get("bookmarks", [])],
-                   [FileRef.from_json(f) for f in data.get("imports", [])], scores)
+                   [FileRef.from_json(f) for f in data.get("imports", [])], scores,
+                   profile=str(data.get("profile") or ""))
 
 
 # ---------------------------------------------------------------- view state

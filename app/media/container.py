@@ -20,7 +20,7 @@ import numpy as np
 from vqinspect.app.media import checks, colorspace, transform
 from vqinspect.app.shared.errors import MediaError, StreamBroken, UnsupportedFormat
 from vqinspect.app.media.frame_cache import FrameCache
-from vqinspect.app.media.frames import PlanarLayout, Planes, planar_layout
+from vqinspect.app.media.frames import PlanarLayout, planar_layout
 from vqinspect.app.media.source import BaseReader, ClipInfo, Conform
 from vqinspect.app.media.transform import Transform
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from vqinspect.app.display import screen, heatmap, scope_figure
 from vqinspect.app.scoring.engine import colour_description
+from vqinspect.app.scoring.spatial import crop_planes
 from vqinspect.metrics.registry import FrameInput, Metric
 
 CROP_SIZE = (480, 270)
@@ -115,8 +116,7 @@ class ReportImageRenderer:
         style = heatmap.map_style(self.map_name)
         ranges = []
         for frame in frames:
-            ref = self._readers[0].frame(frame)
-            dist = self._readers[1].frame(frame + self.pair.offset)
+            ref, dist = self._planes(frame)
             self._maps[frame] = self._map(frame, ref, dist)
             ranges.append(heatmap.auto_levels(self._maps[frame], style))
         self.levels = (min(lo for lo, _ in ranges), max(hi for _, hi in ranges))
@@ -133,9 +133,7 @@ class ReportImageRenderer:
 
     def render(self, frame: int) -> FramePanels:
         """The four panels of reference frame ``frame`` (and its distorted partner)."""
-        ref_reader, dist_reader = self._readers
-        ref = ref_reader.frame(frame)
-        dist = dist_reader.frame(frame + self.pair.offset)
+        ref, dist = self._planes(frame)
         ref_rgb = screen.to_rgb(ref, self.specs[0])
         dist_rgb = screen.to_rgb(dist, self.specs[1])
         diff = screen.difference(ref, dist, ref_rgb, dist_rgb, self.diff_gain, "luma",
@@ -147,7 +145,7 @@ class ReportImageRenderer:
         crop = choose_crop((w, h), self.crop_size, badness)
         panels = [Panel("Reference", encode_png(_cut(ref_rgb, crop)), f"frame {frame}"),
                   Panel("Distorted", encode_png(_cut(dist_rgb, crop)),
-                        f"frame {frame + self.pair.offset}"),
+                        f"frame {self.dist_frame(frame)}"),
                   Panel("|Difference|", encode_png(_cut(diff, crop)),
                         f"luma |ref − dist| ×{self.diff_gain:g}")]
         if values is not None:
@@ -162,12 +160,23 @@ class ReportImageRenderer:
         locator = b"" if whole else encode_png(_locator(dist_rgb, crop))
         return FramePanels(frame, crop, (w, h), tuple(panels), locator)
 
+    def dist_frame(self, frame: int) -> int:
+        """The distorted frame shown with reference ``frame`` (its matched counterpart, if any)."""
+        matched = self.pair.counterpart(frame)
+        return frame + self.pair.offset if matched is None else matched
+
+    def _planes(self, frame: int) -> tuple[tuple, tuple]:
+        """Both clips' planes of reference ``frame`` as the metrics see them (inside the pair's crop)."""
+        crop = self.pair.crop
+        return (crop_planes(self._readers[0].frame(frame), crop and crop.reference),
+                crop_planes(self._readers[1].frame(self.dist_frame(frame)), crop and crop.distorted))
+
     def _map(self, frame: int, ref: tuple, dist: tuple) -> np.ndarray | None:
         if self.map_metric is None:
             return None
         prev = None
         if self.map_metric.needs_previous and frame > 0:
-            prev = self._readers[0].frame(frame - 1)
+            prev = crop_planes(self._readers[0].frame(frame - 1), self.pair.crop and self.pair.crop.reference)
         data = FrameInput(ref, dist, self.pair.bit_depth, frame, prev, colour=colour_description(self.pair.reference))
         return np.asarray(self.map_metric.compute_map(data, self.map_name), dtype=np.float32)
 

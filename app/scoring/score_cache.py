@@ -15,6 +15,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+
 from vqinspect.app import __version__
 from vqinspect.app.media.open_options import plain_options
 from vqinspect.app.scoring.results import ScoreResult, dump_json, write_atomic
@@ -92,8 +94,10 @@ def _sequence_files(path: str) -> list[Path]:
 
 def pair_settings(pair, metrics, open_options: dict | None = None) -> dict:
     """The settings a pair's scores depend on, as plain JSON. ``open_options`` are ``open_media``'s
-    keyword arguments (raw spec, fps), normalised here so that every caller keys alike."""
-    return {
+    keyword arguments (raw spec, fps), normalised here so that every caller keys alike. A crop
+    window and an automatic alignment's frame pairs join the key only when there are some,
+    so plain pairs keep their keys."""
+    settings = {
         "offset": pair.offset, "start": pair.start, "stop": pair.stop, "scaler": pair.scaler,
         "metrics": [{"name": m.name, "keys": list(m.keys), "options": _plain(dict(m.options))}
                     for m in metrics],
@@ -101,6 +105,12 @@ def pair_settings(pair, metrics, open_options: dict | None = None) -> dict:
         "transforms": [repr(getattr(s, "transform", None)) for s in (pair.reference, pair.distorted)],
         "version": __version__,
     }
+    crop, matched = getattr(pair, "crop", None), getattr(pair, "matched", None)
+    if crop is not None:
+        settings["crop"] = crop.as_dict()
+    if matched is not None:
+        settings["matched_pairs"] = hashlib.sha256(np.ascontiguousarray(matched.pairs, np.int64)).hexdigest()
+    return settings
 
 
 def _plain(value):

@@ -27,37 +27,67 @@ def reflect101(n: int, r: int) -> np.ndarray:
     return np.where(i < 0, -i, np.where(i >= n, 2 * (n - 1) - i, i))
 
 
-def filter_separable(img: np.ndarray, taps: np.ndarray) -> np.ndarray:
-    """Vertical then horizontal correlation with mirrored (reflect101) borders."""
+def vif_log2_q11(v: np.ndarray) -> np.ndarray:
+    """libvmaf's log2_32 / log2_64 in units of 1/2048: the table entry round(log2f(m) * 2048)
+    of the top 16 bits m of ``v`` (>= 2^17), plus 2048 per bit dropped."""
+    v = np.asarray(v, np.uint64)
+    k = np.array([int(t).bit_length() - 16 for t in v.ravel()], np.int64).reshape(v.shape)
+    m = (v >> k.astype(np.uint64)).astype(np.float64)
+    table = np.floor(np.log2(m).astype(np.float32).astype(np.float64) * 2048 + 0.5)
+    return table.astype(np.int64) + 2048 * k
+
+
+def _filter_int(img: np.ndarray, taps, axis: int) -> np.ndarray:
+    """Integer correlation along ``axis`` with reflect101 borders (uint64, unrounded)."""
     r = len(taps) // 2
-    h, w = img.shape
-    rows = img[reflect101(h, r)]
-    v = sum(taps[k] * rows[k:k + h] for k in range(len(taps)))
-    cols = v[:, reflect101(w, r)]
-    return sum(taps[k] * cols[:, k:k + w] for k in range(len(taps)))
+    n = img.shape[axis]
+    padded = np.take(img, reflect101(n, r), axis=axis)
+    return sum(np.uint64(taps[k]) * np.take(padded, np.arange(k, k + n), axis=axis)
+               for k in range(len(taps)))
 
 
-def vif_scale_terms(x: np.ndarray, y: np.ndarray, scale: int, limit: float = 100.0,
-                    e1: np.ndarray | None = None, e2: np.ndarray | None = None):
-    """Per-pixel (num, den) of one VIF scale of 8-bit-scale images (libvmaf's statistic).
+def _round_shift(v: np.ndarray, shift: int) -> np.ndarray:
+    return (v + np.uint64((1 << shift) // 2)) >> np.uint64(shift)
 
-    ``e1``, ``e2`` are optional offsets of the filtered means (libvmaf's Q8 rounding).
+
+def vif_scale_terms(x: np.ndarray, y: np.ndarray, scale: int, bit_depth: int = 8,
+                    limit: float = 100.0):
+    """libvmaf's integer VIF statistic of one scale, per pixel.
+
+    ``x``, ``y``: the scale's integer images (native planes at scale 0, Q8 images after).
+    Returns (num, den, acc): per-pixel terms as libvmaf adds them and its four
+    accumulators (num_log, den_log in 1/2048; num_non_log in Q16; den_non_log).
     """
-    f = np.array(VIF_TAPS[scale], float) / 65536
-    mu1 = filter_separable(x, f) + (0 if e1 is None else e1)
-    mu2 = filter_separable(y, f) + (0 if e2 is None else e2)
-    s1 = filter_separable(x * x, f) - mu1 * mu1
-    s2 = np.maximum(filter_separable(y * y, f) - mu2 * mu2, 0.0)
-    s12 = filter_separable(x * y, f) - mu1 * mu2
-    log = s1 >= 2.0
-    s1c = np.maximum(s1, 2.0)
-    g = s12 / (s1c + 1e-10)
-    sv = np.maximum(s2 - g * s12, 0.0)
+    taps = VIF_TAPS[scale]
+    x, y = x.astype(np.uint64), y.astype(np.uint64)
+    sh_mu, sh_sq = (bit_depth, 2 * (bit_depth - 8)) if scale == 0 else (16, 16)
+
+    def mean(img):
+        return _filter_int(_round_shift(_filter_int(img, taps, 0), sh_mu), taps, 1)
+
+    def moment(img):
+        return _round_shift(_filter_int(_round_shift(_filter_int(img, taps, 0), sh_sq), taps, 1), 16)
+
+    mu1, mu2 = mean(x), mean(y)
+    half, s32 = np.uint64(1 << 31), np.uint64(32)
+    s1 = moment(x * x).astype(np.int64) - ((mu1 * mu1 + half) >> s32).astype(np.int64)
+    s2 = moment(y * y).astype(np.int64) - ((mu2 * mu2 + half) >> s32).astype(np.int64)
+    s12 = moment(x * y).astype(np.int64) - ((mu1 * mu2 + half) >> s32).astype(np.int64)
+    s2 = np.maximum(s2, 0)
+    nsq = 1 << 17
+    log = s1 >= nsq
+    ok = log & (s12 > 0) & (s2 > 0)
+    den_log = np.where(log, vif_log2_q11(np.where(log, nsq + s1, nsq)) - 17 * 2048, 0)
+    g = np.where(ok, s12 / (s1 + 65536 * 1.0e-10), 0.0)
+    sv = np.maximum(np.trunc(s2 - g * s12), 0.0)
     g = np.minimum(g, limit)
-    num = np.where(log & (s12 > 0) & (s2 > 0), np.log2(1 + g * g * s1c / (sv + 2.0)), 0.0)
-    num = np.where(log, num, 1.0 - s2 * 4.0 / (255.0 * 255.0))
-    den = np.where(log, np.log2(1 + s1c / 2.0), 1.0)
-    return num, den
+    n1 = (sv + nsq).astype(np.int64)
+    nt = np.trunc(g * g * s1).astype(np.int64) + n1
+    num_log = np.where(ok, vif_log2_q11(np.where(ok, nt, nsq)) - vif_log2_q11(np.where(ok, n1, nsq)), 0)
+    num = np.where(log, num_log / 2048.0, 1.0 - s2 / 16384.0 / 65025.0)
+    den = np.where(log, den_log / 2048.0, 1.0)
+    acc = (int(num_log.sum()), int(den_log.sum()), int(s2[~log].sum()), int((~log).sum()))
+    return num, den, acc
 
 
 def vif_downsample_q8(q: np.ndarray, scale: int, shift: int) -> np.ndarray:
@@ -73,37 +103,19 @@ def vif_downsample_q8(q: np.ndarray, scale: int, shift: int) -> np.ndarray:
     return out[0:2 * (h // 2):2, 0:2 * (w // 2):2]
 
 
-def vif_mean_rounding(q: np.ndarray, scale: int, shift: int) -> np.ndarray:
-    """Filtered Q8 rounding residual of the vertical mean of integer image ``q``."""
-    taps = np.array(VIF_TAPS[scale], np.int64)
-    r = len(taps) // 2
-    h, w = q.shape
-    rows = q.astype(np.int64)[reflect101(h, r)]
-    a = sum(taps[k] * rows[k:k + h] for k in range(len(taps)))
-    resid = ((((a + (1 << (shift - 1))) >> shift) << shift) - a) / 2.0 ** (shift + 8)
-    f = taps / 65536.0
-    cols = resid[:, reflect101(w, r)]
-    return sum(f[k] * cols[:, k:k + w] for k in range(len(taps)))
-
-
 def vif(ref: np.ndarray, dist: np.ndarray, bit_depth: int, limit: float = 100.0):
-    """(num[4], den[4]) of VIF, with libvmaf's integer decimation and Q8 mean rounding."""
+    """(num[4], den[4]) of VIF as libvmaf's float32 sums of its integer accumulators."""
     nums, dens = [], []
-    scale = 2.0 ** (8 - bit_depth)
-    num, den = vif_scale_terms(ref * scale, dist * scale, 0, limit)
-    nums.append(num.sum())
-    dens.append(den.sum())
     qr, qd, shift = ref, dist, bit_depth
-    for s in range(1, 4):
-        qr = vif_downsample_q8(qr, s, shift)
-        qd = vif_downsample_q8(qd, s, shift)
-        shift = 16
-        e1 = vif_mean_rounding(qr, s, 16)
-        e2 = vif_mean_rounding(qd, s, 16)
-        num, den = vif_scale_terms(qr / 256.0, qd / 256.0, s, limit, e1, e2)
-        nums.append(num.sum())
-        dens.append(den.sum())
-    return np.array(nums), np.array(dens)
+    for s in range(4):
+        if s > 0:
+            qr = vif_downsample_q8(qr, s, shift)
+            qd = vif_downsample_q8(qd, s, shift)
+            shift = 16
+        num_log, den_log, num_non_log, den_non_log = vif_scale_terms(qr, qd, s, bit_depth, limit)[2]
+        nums.append(np.float32(num_log / 2048.0 + (den_non_log - (num_non_log / 16384.0) / 65025.0)))
+        dens.append(np.float32(den_log / 2048.0 + den_non_log))
+    return np.array(nums, np.float32), np.array(dens, np.float32)
 
 
 def motion_sad(prev: np.ndarray, cur: np.ndarray, bit_depth: int) -> int:

@@ -1,0 +1,1 @@
+"""Bitrate ladders: convex hulls, BD-rate and BD-quality, and the ladder report."""
