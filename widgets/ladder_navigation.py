@@ -72,7 +72,7 @@ class LadderControl(QObject):
         self.ladder: Ladder | None = None
         self.view: LadderView | None = None
         self.dock: QDockWidget | None = None
-        self.pending: Encode | None = None       # the encode being opened (or that failed to): [ and ] go on from it
+        self.pending: Encode | None = None       # being opened, or failed to open: [ and ] go on from it
         self._scores: dict[str, ImportedScores] = {}    # score JSON path -> its contents
         self._overlaid: dict[str, Encode] = {}          # score JSON path -> encode
         self._request = 0
@@ -104,6 +104,7 @@ class LadderControl(QObject):
                                  "Click a point to open that encode; [ and ] step through them by bitrate.")
 
     def _on_sources_changed(self) -> None:
+        self.pending = None                      # what is open now is where [ and ] go on from
         if self.view is not None:
             distorted = self.window.session.distorted
             self.view.set_current(distorted.info.path if distorted is not None else None)
@@ -148,8 +149,6 @@ class LadderControl(QObject):
         where = f", {place + 1} of {len(order)} by bitrate" if place is not None else ""
 
         def then() -> None:
-            if self.pending is encode:
-                self.pending = None
             w.show_message(w.message.text() + f" Ladder encode {encode.label} ({encode.resolution}{where}).")
 
         w.open_paths(reference if open_reference else None, encode.path, offset, scores=scores, then=then)

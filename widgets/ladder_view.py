@@ -108,7 +108,8 @@ class LadderView(QWidget):
         choosers.addWidget(self.key_box, 1)
         choosers.addWidget(QLabel("One curve per"))
         choosers.addWidget(self.mode_box, 1)
-        hint = QLabel("Click a point to open that encode · [ / ] previous / next encode by bitrate")
+        hint = QLabel("Click a point to open that encode (+ marks the open one) · [ / ] previous / next encode "
+                      "by bitrate")
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #a0a0a0;")
         column = QVBoxLayout(self)

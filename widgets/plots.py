@@ -13,6 +13,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 
+from vqinspect.metrics.registry import interval_keys, plot_groups
+
 PALETTE = ("#f2c14e", "#5fb3f0", "#f07a7a", "#7fcf8a", "#c39cf2", "#f5a25d", "#e0e0e0")
 PLAYHEAD = "#ffd84a"
 FAILING = (229, 57, 53, 60)     # a QC profile's failing ranges: translucent red behind the curves
@@ -74,6 +76,7 @@ class ScorePlots(pg.GraphicsLayoutWidget):
         self._imported_in: dict[str, list[tuple[str, str, object]]] = {}   # plot -> (name, key, table)
         self._failing: dict[str, list[tuple[int, int]]] = {}               # key -> ranges [start, stop)
         self.shading: dict[str, list[pg.LinearRegionItem]] = {}            # plot name -> regions
+        self.bands: dict[tuple[str, str], pg.FillBetweenItem] = {}       # (lo, hi) keys -> shaded interval
         self.ci.layout.setSpacing(2)
         self.ci.setContentsMargins(2, 2, 6, 2)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -92,8 +95,6 @@ class ScorePlots(pg.GraphicsLayoutWidget):
 
     def _layout(self) -> list[tuple[str, tuple[str, ...]]]:
         """(plot name, computed keys) of every plot, and where each imported series goes."""
-        from vqinspect.app.report.model import plot_groups
-
         plots = list(self._groups)
         self._imported_in = {}
         for imported, table in self._imports:
@@ -107,7 +108,7 @@ class ScorePlots(pg.GraphicsLayoutWidget):
     def _rebuild(self) -> None:
         self.clear()
         for store in (self.plots, self.curves, self.imported_curves, self.legends, self.headroom,
-                      self.hover_labels, self.shading):
+                      self.hover_labels, self.shading, self.bands):
             store.clear()
         self.playheads.clear()
         plots = self._layout()
@@ -136,8 +137,12 @@ class ScorePlots(pg.GraphicsLayoutWidget):
             if named:
                 self.headroom[name] = plot.plot([], [], pen=None, symbol="o", symbolSize=1,   # see _lift_for_legend
                                                 symbolPen=None, symbolBrush=(0, 0, 0, 0))
-            for i, key in enumerate(keys):
+            band = interval_keys(keys)
+            lines = [k for k in keys if k not in (band or ())]
+            for i, key in enumerate(lines):
                 self.curves[key] = self._curve(plot, key if named else None, PALETTE[i % len(PALETTE)])
+            if band is not None:
+                self._band(plot, band, PALETTE[0], self.legends.get(name))
             for j, (label, key, _) in enumerate(imported):
                 shared = key in keys and all(k != key for _, k, _ in imported[:j])   # later ones: their own colour
                 colour = PALETTE[(keys.index(key) if shared else len(keys) + j) % len(PALETTE)]
@@ -184,6 +189,21 @@ class ScorePlots(pg.GraphicsLayoutWidget):
                 region.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
                 self.plots[name].addItem(region, ignoreBounds=True)
                 self.shading.setdefault(name, []).append(region)
+
+    def _band(self, plot: pg.PlotItem, band: tuple[str, str], colour: str, legend) -> None:
+        """An interval (a bootstrap model's 95 % CI) as a shaded band around its group's curve:
+        its two edges are invisible curves filled between."""
+        edges = [plot.plot([], [], pen=None) for _ in band]
+        for key, edge in zip(band, edges):
+            self.curves[key] = edge
+        shade = pg.mkColor(colour)
+        shade.setAlpha(60)
+        fill = pg.FillBetweenItem(*edges, brush=pg.mkBrush(shade))
+        fill.setZValue(-5)
+        plot.addItem(fill)
+        self.bands[band] = fill
+        if legend is not None:
+            legend.addItem(fill, "95 % interval")
 
     def _curve(self, plot: pg.PlotItem, name: str | None, colour: str,
                style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> pg.PlotDataItem:

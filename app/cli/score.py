@@ -92,6 +92,8 @@ def auto_alignment(args, ref, dist, announce: bool = True):
 
     if args.offset:
         raise InputError(None, "--offset and --align auto exclude each other (the alignment finds the offset)")
+    if args.max_offset is not None and args.max_offset < 0:
+        raise InputError(None, "--max-offset must be 0 or more")
     alignment = run_alignment(ref, dist, args.max_offset if args.max_offset is not None else DEFAULT_MAX_OFFSET,
                               args.quiet, spatial=announce and not (args.crop or args.shift))
     for line in alignment.summary() if announce else ():

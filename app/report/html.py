@@ -258,6 +258,9 @@ def _alignment(r: ScoreResult, notes: list[str]) -> str:
     offset = int(a.get("offset", 0))
     items = [f"Reference frame <i>i</i> is compared with distorted frame <i>i</i> {'+' if offset >= 0 else '−'} "
              f"{abs(offset)} (offset {offset})."]
+    if a.get("mode") == "auto":
+        items = [f"Frames are paired by an automatic alignment, from offset {offset}: each reference frame "
+                 f"against its true counterpart (the events below)."]
     if "start" in a and "stop" in a:
         start, stop = int(a["start"]), int(a["stop"])
         scored = int(((r.table.scored_frames() >= start) & (r.table.scored_frames() < stop)).sum())

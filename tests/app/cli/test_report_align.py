@@ -46,6 +46,7 @@ def test_report_align_auto_shows_the_true_counterparts_and_the_events(edited, tm
     assert any(d - r != 7 for r, d in rows)     # a row past the first drop: not the starting offset
     assert f"{len(truth.pairs)} of 60 scored" in html
     assert "Automatic alignment: repeated: distorted frames 53-56 repeat reference frame 46" in html
+    assert "paired by an automatic alignment, from offset 7" in html
 
 
 def test_cached_scores_are_keyed_by_the_alignment_and_the_crop(edited):
@@ -78,6 +79,8 @@ def test_report_crop_takes_a_picture_size_and_a_scoring_window(tmp_path, capsys)
     assert "at most one WxH" in capsys.readouterr().err
     assert main(["report", str(ref), str(dist), "-o", str(out), "--shift", "2"]) == 2
     assert "--shift wants whole numbers DX:DY" in capsys.readouterr().err
+    assert main(["report", str(ref), str(dist), "-o", str(out), "--align", "auto", "--max-offset", "-1"]) == 2
+    assert "--max-offset must be 0 or more" in capsys.readouterr().err
 
 
 def test_batch_aligns_the_pairs_that_ask_and_resumes_without_aligning_again(edited, tmp_path, capsys):
