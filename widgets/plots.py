@@ -193,7 +193,7 @@ class ScorePlots(pg.GraphicsLayoutWidget):
     def _band(self, plot: pg.PlotItem, band: tuple[str, str], colour: str, legend) -> None:
         """An interval (a bootstrap model's 95 % CI) as a shaded band around its group's curve:
         its two edges are invisible curves filled between."""
-        edges = [plot.plot([], [], pen=None) for _ in band]
+        edges = [plot.plot([], [], pen=pg.mkPen(0, 0, 0, 0)) for _ in band]   # invisible, but with a path
         for key, edge in zip(band, edges):
             self.curves[key] = edge
         shade = pg.mkColor(colour)
@@ -202,8 +202,8 @@ class ScorePlots(pg.GraphicsLayoutWidget):
         fill.setZValue(-5)
         plot.addItem(fill)
         self.bands[band] = fill
-        if legend is not None:
-            legend.addItem(fill, "95 % interval")
+        if legend is not None:        # a wide translucent stroke stands for the band in the legend
+            legend.addItem(pg.PlotDataItem([], [], pen=pg.mkPen(shade, width=8)), "95 % interval")
 
     def _curve(self, plot: pg.PlotItem, name: str | None, colour: str,
                style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> pg.PlotDataItem:
