@@ -155,12 +155,13 @@ class FrameInput:
     index: int = 0
     prev_ref: Planes | None = None  # reference frame index-1, when the metric needs it
     prev_dist: Planes | None = None  # distorted frame index-1, when the metric needs it
+    earlier_refs: tuple = ()  # reference frames index-2, index-3, ... (needs_previous > 1)
     colour: Mapping | None = None   # the reference clip's colour description: matrix, primaries,
     #                                 transfer (sdr|pq|hlg), range (limited|full), peak_nits
 
 
 RawScores = dict  # key -> float, as returned by Metric.score
-FinalizeFn = Callable[[RawScores, "RawScores | None"], RawScores]
+FinalizeFn = Callable[..., RawScores]  # (raw_i, raw_i+1, ..., raw_i+lookahead[, previous=])
 
 
 @dataclass(frozen=True)
@@ -168,8 +169,11 @@ class Metric:
     """A named metric bound to its options (e.g. a VMAF model).
 
     ``score(frame) -> {key: value}`` gives the raw per-frame values. When
-    ``lookahead`` is 1, ``finalize(raw_i, raw_next_or_None)`` turns raw values
-    into the final ``keys`` once frame i+1 has been scored (None at the clip end).
+    ``lookahead`` is N >= 1, ``finalize(raw_i, raw_i+1, ..., raw_i+N)`` turns raw values
+    into the final ``keys`` once frames i+1 .. i+N have been scored (None past the clip
+    end); with ``history`` H > 0 it also gets ``previous=(raw_i-H, ..., raw_i-1)`` (None
+    before the first scored frame). ``needs_previous`` N > 1 (True is 1) asks for the
+    reference frames i-2 .. i-N too, in ``FrameInput.earlier_refs``.
     ``compute_map(frame, map_name)`` returns a 2-D float32 map (any resolution).
     """
 
@@ -177,9 +181,10 @@ class Metric:
     keys: tuple[str, ...]
     score: Callable[[FrameInput], RawScores]
     luma_only: bool = True
-    needs_previous: bool = False
+    needs_previous: bool | int = False
     lookahead: int = 0
     finalize: FinalizeFn | None = None
+    history: int = 0
     maps: tuple[str, ...] = ()
     compute_map: Callable[[FrameInput, str], np.ndarray] | None = None
     description: str = ""

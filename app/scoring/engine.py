@@ -144,9 +144,11 @@ class ScoringJob:
         self.on_row, self.on_progress = on_row, on_progress
         self.table = ScoreTable(pair.start, pair.stop, [k for m in self.metrics for k in m.keys])
         self._cancel = threading.Event()
-        self._needs_previous = any(m.needs_previous for m in self.metrics)
+        self._needs_previous = max((int(m.needs_previous) for m in self.metrics), default=0)
         self._lookahead = max((m.lookahead for m in self.metrics), default=0)
-        self._waiting: dict[int, tuple] = {}  # frame -> (raw, row) awaiting frame i+1's raw values
+        self._history = max((m.history for m in self.metrics), default=0)
+        self._waiting: dict[int, dict] = {}  # frame -> row awaiting the look-ahead frames' raw values
+        self._raws: dict[int, dict] = {}  # recent frames' raw values, for look-ahead and history
         self._cancelled_by_user = False
         self._colour = colour_description(pair.reference)
         self._t0 = 0.0
@@ -162,7 +164,7 @@ class ScoringJob:
     def run(self) -> ScoreResult:
         pair = self.pair
         self._t0 = t0 = time.perf_counter()
-        first = pair.start - 1 if self._needs_previous and pair.start > 0 else pair.start
+        first = max(pair.start - self._needs_previous, 0) if self._needs_previous else pair.start
         self._end = end = min(pair.stop + self._lookahead, pair.limit)
         decoder = self._decoder
         if decoder is None or not decoder.covers(first, end):
@@ -187,7 +189,8 @@ class ScoringJob:
         """Pair decoded frames and keep the pool busy; True if the streams ran to their end."""
         pair = self.pair
         pending: deque[tuple[int, Future]] = deque()
-        prev_ref = dist_planes = None
+        dist_planes = None
+        refs: deque = deque(maxlen=max(self._needs_previous, 1))  # the latest reference frames
         max_in_flight = self.in_flight or 2 * self.threads
         while True:
             if self._cancel.is_set():
@@ -205,12 +208,13 @@ class ScoringJob:
             if i >= self._end:  # a decoder started for any metrics runs one frame further
                 break
             if i < pair.start:
-                prev_ref = ref_planes
+                refs.append(ref_planes)
                 continue
             wanted = pair.counterpart(i)
-            if wanted is None:  # no counterpart: scored only to finish its predecessor's look-ahead
-                if dist_planes is None or not (self._lookahead and self._unfinished(i - 1, pending)):
-                    prev_ref = ref_planes
+            if wanted is None:  # no counterpart: scored only to finish its predecessors' look-ahead
+                if dist_planes is None or not any(self._unfinished(i - k, pending)
+                                                  for k in range(1, self._lookahead + 1)):
+                    refs.append(ref_planes)
                     continue
             else:
                 dist_item = self._take_until(dist_q, wanted)
@@ -220,9 +224,12 @@ class ScoringJob:
                     problems.append(_describe(dist_item.error))
                     break
                 dist_planes = dist_item[1]
+            earlier = tuple(reversed(refs))  # frames i-1, i-2, ...
             frame = FrameInput(ref_planes, dist_planes, pair.bit_depth, i,
-                               prev_ref if self._needs_previous else None, colour=self._colour)
-            prev_ref = ref_planes
+                               earlier[0] if self._needs_previous and earlier else None,
+                               colour=self._colour,
+                               earlier_refs=earlier[1:self._needs_previous])
+            refs.append(ref_planes)
             pending.append((i, pool.submit(self._score_frame, frame)))
             while len(pending) >= max_in_flight:
                 self._complete(*pending.popleft())
@@ -263,31 +270,43 @@ class ScoringJob:
         raw = future.result()
         row: dict[str, float] = {}
         for m in self.metrics:
-            if m.lookahead:
-                prev = self._waiting.get(i - 1)
-                if prev is not None:
-                    prev[1].update(m.finalize(prev[0][m.name], raw[m.name]))
-            else:
+            if not m.lookahead:
                 row.update(raw[m.name])
-        if self._lookahead:
-            done = self._waiting.pop(i - 1, None)
-            if done is not None:
-                self._emit(i - 1, done[1])
-            if i < self.pair.stop and self.pair.counterpart(i) is not None:
-                self._waiting[i] = (raw, row)
-        elif i < self.pair.stop:
-            self._emit(i, row)
+        if not self._lookahead:
+            if i < self.pair.stop:
+                self._emit(i, row)
+            return
+        self._raws[i] = raw
+        if i < self.pair.stop and self.pair.counterpart(i) is not None:
+            self._waiting[i] = row
+        for j in sorted(j for j in self._waiting if j <= i - self._lookahead):
+            self._finish(j)
+        oldest = min(min(self._waiting, default=i + 1), i + 1 - self._lookahead) - self._history
+        for j in [j for j in self._raws if j < oldest]:
+            del self._raws[j]
+
+    def _finish(self, i: int) -> None:
+        """Finalize and emit waiting frame ``i`` from the raw values of its neighbours (None
+        where a frame was not scored: past the clip end, or before its start)."""
+        row = self._waiting.pop(i)
+        for m in self.metrics:
+            if m.lookahead:
+                raw = self._raws[i][m.name]
+                following = [self._raws.get(i + k, {}).get(m.name) for k in range(1, m.lookahead + 1)]
+                extra = {}
+                if m.history:
+                    extra["previous"] = tuple(self._raws.get(i - k, {}).get(m.name)
+                                              for k in range(m.history, 0, -1))
+                row.update(m.finalize(raw, *following, **extra))
+        self._emit(i, row)
 
     def _flush_waiting(self, clip_ended: bool) -> None:
-        """Finalize frames still waiting for a next frame that will not come."""
+        """Finalize frames still waiting for next frames that will not come."""
         for i in sorted(self._waiting):
-            raw, row = self._waiting.pop(i)
-            if not clip_ended:
-                continue
-            for m in self.metrics:
-                if m.lookahead:
-                    row.update(m.finalize(raw[m.name], None))
-            self._emit(i, row)
+            if clip_ended:
+                self._finish(i)
+            else:
+                del self._waiting[i]
 
     def _emit(self, i: int, row: dict) -> None:
         self.table.set_row(i, row)

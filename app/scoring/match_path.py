@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from vqinspect.app.scoring.signatures import CAP, SCALE
 
@@ -60,8 +59,8 @@ class Band:
 
     A distance is the mean over the signature's blocks of their absolute difference capped at
     ``CAP`` (``signatures.capped_distance``). Signature values are whole 64ths of a level, so
-    the sum is a whole number below 2^24, exact in any order: the kernel sums integers and
-    divides once, which gives the float32 mean bit for bit."""
+    the sum is a whole number below 2^24, exact in any order: summing the integers and dividing
+    once gives the float32 mean bit for bit."""
 
     def __init__(self, ref_signatures: np.ndarray, dist_signatures: np.ndarray, max_offset: int):
         self.ref = np.ascontiguousarray(ref_signatures.reshape(len(ref_signatures), -1))
@@ -70,32 +69,26 @@ class Band:
         self.width = 2 * max_offset + 1
         self.frames = len(self.dist)
         self._divisor = np.float32(SCALE * self.ref.shape[1])
+        self._cap = int(CAP * SCALE)
 
     def rows(self, start: int, stop: int) -> np.ndarray:
-        sums = np.empty((stop - start, self.width), np.int64)
-        _band_sums(self.ref, self.dist, start, self.k, int(CAP * SCALE), sums)
-        out = sums.astype(np.float32) / self._divisor
-        out[sums < 0] = np.inf
-        return out
-
-
-@njit(cache=True, nogil=True)
-def _band_sums(ref, dist, start, k, cap, out):
-    """Capped absolute differences summed over the blocks, for distorted rows start.. (-1
-    where the reference frame does not exist)."""
-    n, blocks = ref.shape[0], ref.shape[1]
-    for row in range(out.shape[0]):
-        d = start + row
-        for j in range(out.shape[1]):
-            r = d - k + j
-            if r < 0 or r >= n:
-                out[row, j] = -1
+        """Rows ``start..stop-1`` (float32, frames x band)."""
+        n, k = len(self.ref), self.k
+        lo = max(0, start - k)                                # the first reference frame the rows reach
+        ref = self.ref[lo:stop + k].astype(np.int32)
+        dist = self.dist[start:stop].astype(np.int32)
+        out = np.full((stop - start, self.width), np.inf, np.float32)
+        diff = np.empty_like(dist)
+        for j in range(self.width):
+            first = start - k + j                             # reference frame of row ``start``
+            a, b = max(0, -first), min(stop - start, n - first)   # rows whose reference exists
+            if b <= a:
                 continue
-            total = 0
-            for b in range(blocks):
-                diff = abs(np.int64(ref[r, b]) - np.int64(dist[d, b]))
-                total += diff if diff < cap else cap
-            out[row, j] = total
+            np.subtract(ref[first + a - lo:first + b - lo], dist[a:b], out=diff[a:b])
+            np.abs(diff[a:b], out=diff[a:b])
+            np.minimum(diff[a:b], self._cap, out=diff[a:b])
+            out[a:b, j] = diff[a:b].sum(axis=1, dtype=np.int64).astype(np.float32) / self._divisor
+        return out
 
 
 def match_path(ref_signatures: np.ndarray, dist_signatures: np.ndarray, max_offset: int,

@@ -66,11 +66,6 @@ def clip_signatures(source, cancel: threading.Event | None = None,
     return out[:done]
 
 
-def as_levels(signatures: np.ndarray) -> np.ndarray:
-    """Signatures as float32 vectors in 8-bit levels (frames x 384)."""
-    return signatures.reshape(len(signatures), -1).astype(np.float32) / SCALE
-
-
 def capped_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Row-wise distance of two (n, 384) level arrays: the mean absolute difference of the
     blocks, each capped at CAP, so that a logo, subtitles or black bars in one clip add a

@@ -115,7 +115,6 @@ class ModelFeatures:
         self.motion = MotionOptions(max_val=float(motion.get("motion_max_val", 10000.0)),
                                     five_frame_window=bool(motion.get("motion_five_frame_window", False)),
                                     moving_average=bool(motion.get("motion_moving_average", False)))
-        self.motion.check()
         self.speed = None
         if "speed_chroma" in families:
             so = opts.get("speed_chroma", {})

@@ -51,12 +51,15 @@ class VmafScorer:
         prev = self._check(frame)
         return self.features.compute(frame.ref, frame.dist, prev, frame.bit_depth, self._workspace)
 
-    def finalize(self, raw: dict[str, float],
-                 raw_next: dict[str, float] | None) -> dict[str, float]:
-        """All keys of a frame once the next frame's raw values are known (None at the end)."""
+    def finalize(self, raw: dict[str, float], *following: dict[str, float] | None,
+                 previous: tuple = ()) -> dict[str, float]:
+        """All keys of a frame once the next frames' raw values are known (None past the
+        end); ``previous``: the raw values of the frames before (the HFR models' motion)."""
         out = dict(raw)
-        nxt = None if raw_next is None else raw_next["motion"]
-        out.update(motion_features(raw["motion"], raw["_has_previous"], nxt, self.features.motion))
+        window = ([None] * (2 - len(previous)) + list(previous) + [raw]
+                  + list(following[:2]) + [None] * (2 - len(following[:2])))
+        samples = [None if r is None else (r["motion"], r["_has_previous"]) for r in window]
+        out.update(motion_features(samples, self.features.motion))
         values = np.array([[out[k] for k in self.model.features]])
         out["vmaf"] = float(self.model.predict(values)[0])
         if self.bootstrap:
@@ -72,8 +75,12 @@ class VmafScorer:
                                self.features)
 
     def _check(self, frame: FrameInput):
-        """The previous reference luma (or None), after validating the planes."""
-        prev = frame.prev_ref[0] if frame.prev_ref is not None else None
+        """The reference luma the motion SAD compares with (frame i-1, or i-2 for the HFR
+        models; None before the clip start), after validating the planes."""
+        if self.features.motion.stride == 2:
+            prev = frame.earlier_refs[0][0] if frame.earlier_refs else None
+        else:
+            prev = frame.prev_ref[0] if frame.prev_ref is not None else None
         check_planes(frame.ref[0], frame.dist[0], frame.bit_depth, prev)
         if self.features.needs_chroma:
             self.features.check_chroma(frame.ref, frame.dist, frame.bit_depth)
@@ -88,14 +95,16 @@ def vmaf_metric(model: str | Path = "vmaf_v0.6.1") -> Metric:
     MetricError for options vqinspect cannot compute.
     """
     scorer = VmafScorer(load_model(model))
+    motion = scorer.features.motion
     return Metric(
         name="vmaf",
         keys=scorer.keys,
         score=scorer.score,
         luma_only=not scorer.features.needs_chroma,
-        needs_previous=True,
-        lookahead=1,
+        needs_previous=motion.stride,
+        lookahead=motion.lookahead,
         finalize=scorer.finalize,
+        history=motion.history,
         maps=scorer.maps,
         compute_map=scorer.compute_map,
         description=f"VMAF ({scorer.model.name}) and its features, as libvmaf computes them",

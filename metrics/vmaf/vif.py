@@ -117,44 +117,6 @@ def _vertical(x, y, taps, i, rnd_mu, inv_mu, rnd_sq, inv_sq, pad, v):
 
 
 @njit(**KERNEL_OPTIONS)
-def _vertical_8bit(x, y, taps, i, pad, acc, v):
-    """``_vertical`` for 8-bit planes at scale 0, in 32-bit integer lanes (twice as many
-    per vector as float64): every sum is below 2^32, so uint32 wrap-around is exact."""
-    h, w = x.shape
-    r = taps.size // 2
-    c = taps[r]
-    m1, m2, xx, yy, xy = acc[0], acc[1], acc[2], acc[3], acc[4]
-    xr = x[i]
-    yr = y[i]
-    for j in range(w):
-        a = np.int64(xr[j])
-        b = np.int64(yr[j])
-        m1[j] = c * a
-        m2[j] = c * b
-        xx[j] = c * (a * a)
-        yy[j] = c * (b * b)
-        xy[j] = c * (a * b)
-    for k in range(r):
-        c0 = taps[k]
-        xa, xb = x[reflect101(i - r + k, h)], x[reflect101(i + r - k, h)]
-        ya, yb = y[reflect101(i - r + k, h)], y[reflect101(i + r - k, h)]
-        for j in range(w):
-            a1, a2 = np.int64(xa[j]), np.int64(xb[j])
-            b1, b2 = np.int64(ya[j]), np.int64(yb[j])
-            m1[j] += c0 * (a1 + a2)
-            m2[j] += c0 * (b1 + b2)
-            xx[j] += c0 * (a1 * a1 + a2 * a2)
-            yy[j] += c0 * (b1 * b1 + b2 * b2)
-            xy[j] += c0 * (a1 * b1 + a2 * b2)
-    for j in range(w):  # means rounded to Q8 (+128 >> 8); products kept whole
-        v[0, pad + j] = np.float64((np.int64(m1[j]) + 128) >> 8)
-        v[1, pad + j] = np.float64((np.int64(m2[j]) + 128) >> 8)
-        v[2, pad + j] = np.float64(np.int64(xx[j]))
-        v[3, pad + j] = np.float64(np.int64(yy[j]))
-        v[4, pad + j] = np.float64(np.int64(xy[j]))
-
-
-@njit(**KERNEL_OPTIONS)
 def _mirror_rows(v, w, pad):
     """Fill ``pad`` samples on both sides of the rows stored at ``v[:, pad:pad + w]``."""
     for m in range(v.shape[0]):
@@ -207,16 +169,11 @@ def _mu_product(a, b):
 
 
 @njit(**KERNEL_OPTIONS)
-def _row_moments(x, y, taps, int_taps, i, shifts, v, acc, rows):
-    """Filtered moments of row ``i`` into ``rows[0..5, :w]``: mu1, mu2 (Q24), xx, yy, xy (Q16).
-
-    8-bit planes (``acc`` sized (5, w)) take the 32-bit integer vertical pass."""
+def _row_moments(x, y, taps, i, shifts, v, rows):
+    """Filtered moments of row ``i`` into ``rows[0..5, :w]``: mu1, mu2 (Q24), xx, yy, xy (Q16)."""
     w = x.shape[1]
     pad = taps.size // 2
-    if acc.shape[1] == w:
-        _vertical_8bit(x, y, int_taps, i, pad, acc, v)
-    else:
-        _vertical(x, y, taps, i, shifts[0], shifts[1], shifts[2], shifts[3], pad, v)
+    _vertical(x, y, taps, i, shifts[0], shifts[1], shifts[2], shifts[3], pad, v)
     _mirror_rows(v, w, pad)
     _horizontal(v[0], taps, rows[0], w, pad, 0.0, 0.0)
     _horizontal(v[1], taps, rows[1], w, pad, 0.0, 0.0)
@@ -230,8 +187,8 @@ def _log_arguments(rows, limit, w, args):
 
     Writes the three log2 arguments into ``args[0..2, :w]``: 2 + sigma1^2 (the den),
     sv^2 + 2 + g^2 sigma1^2 and sv^2 + 2 (the num's difference of logs), all in Q16;
-    pixels that add no log term get 2 (log2 of it cancels, see ``_log_sums``). Non-log
-    pixels (sigma1^2 < 2) go to ``args[3]`` as sigma2^2 (else -1).
+    pixels that add no log term get 2 (its log2 cancels the 17 subtracted, see
+    ``_log2_q11``). Non-log pixels (sigma1^2 < 2) go to ``args[3]`` as sigma2^2 (else -1).
     """
     mu1, mu2, xx, yy, xy = rows[0], rows[1], rows[2], rows[3], rows[4]
     den, nt, n1, nl = args[0], args[1], args[2], args[3]
@@ -261,13 +218,7 @@ def _log2_q11(bits, table):
 
 
 @njit(**KERNEL_OPTIONS)
-def _is_8bit(x, shifts):
-    """Scale 0 of an 8-bit plane: means shift by 8, products not at all."""
-    return x.itemsize == 1 and shifts[1] == 1.0 / 256.0 and shifts[3] == 1.0
-
-
-@njit(**KERNEL_OPTIONS)
-def vif_scale_sums(x, y, taps, int_taps, shifts, limit, table):
+def vif_scale_sums(x, y, taps, shifts, limit, table):
     """libvmaf's four accumulators of one scale: (num_log, den_log, num_non_log,
     den_non_log), exact integers (log sums in units of 1/2048, sigma2^2 in Q16).
 
@@ -277,7 +228,6 @@ def vif_scale_sums(x, y, taps, int_taps, shifts, limit, table):
     h, w = x.shape
     pad = taps.size // 2
     v = np.zeros((5, w + 2 * pad))
-    acc = np.empty((5, w if _is_8bit(x, shifts) else 0), np.uint32)
     rows = np.empty((5, w))
     args = np.empty((4, w))
     bits = args.view(np.int64)
@@ -286,7 +236,7 @@ def vif_scale_sums(x, y, taps, int_taps, shifts, limit, table):
     num_non_log = 0
     den_non_log = 0
     for i in range(h):
-        _row_moments(x, y, taps, int_taps, i, shifts, v, acc, rows)
+        _row_moments(x, y, taps, i, shifts, v, rows)
         _log_arguments(rows, limit, w, args)
         for j in range(w):
             den_log += _log2_q11(bits[0, j], table) - 17 * 2048
@@ -299,17 +249,16 @@ def vif_scale_sums(x, y, taps, int_taps, shifts, limit, table):
 
 
 @njit(**KERNEL_OPTIONS)
-def vif_scale_maps(x, y, taps, int_taps, shifts, limit, table, num_map, den_map):
+def vif_scale_maps(x, y, taps, shifts, limit, table, num_map, den_map):
     """Per-pixel num and den of one scale (the terms ``vif_scale_sums`` adds up)."""
     h, w = x.shape
     pad = taps.size // 2
     v = np.zeros((5, w + 2 * pad))
-    acc = np.empty((5, w if _is_8bit(x, shifts) else 0), np.uint32)
     rows = np.empty((5, w))
     args = np.empty((4, w))
     bits = args.view(np.int64)
     for i in range(h):
-        _row_moments(x, y, taps, int_taps, i, shifts, v, acc, rows)
+        _row_moments(x, y, taps, i, shifts, v, rows)
         _log_arguments(rows, limit, w, args)
         for j in range(w):
             s2 = args[3, j]
@@ -422,8 +371,8 @@ def vif_sums(ref, dist, bit_depth, limit, work_q):
     num = np.zeros(4)
     den = np.zeros(4)
     for s, (qx, qy) in enumerate(scale_images(ref, dist, bit_depth, work_q)):
-        acc = vif_scale_sums(qx, qy, TAPS_F[s], TAPS[s], scale_shifts(s, bit_depth),
-                             float(limit), LOG2_TABLE)
+        acc = vif_scale_sums(qx, qy, TAPS_F[s], scale_shifts(s, bit_depth), float(limit),
+                             LOG2_TABLE)
         num[s], den[s] = scale_ratio(*acc)
     return num, den
 

@@ -188,14 +188,59 @@ def test_speed_refuses_planes_libvmaf_crashes_on():
         speed_chroma.plane_dims(136, 320, 0.5)
 
 
+def naive_flush(sad: list[float], opts: MotionOptions) -> list[tuple[float, float]]:
+    """libvmaf integer_motion.c ``flush``: (motion2, motion3) of every frame from all SADs."""
+    n, m = len(sad), opts.stride
+    motion2 = []
+    for i in range(n):
+        if i < m:
+            motion2.append(0.0)
+        elif i == n - 1:
+            motion2.append(sad[i])
+        elif i - m + 1 >= m:
+            motion2.append(min(sad[i - m + 1], sad[i + 1]))
+        else:
+            motion2.append(sad[i + 1])
+    stamp = min(sad[m], opts.max_val) if n > m else 0.0
+    p = [min(v, opts.max_val) for v in motion2]
+    out = []
+    for i in range(n):
+        if i < m:
+            out.append((motion2[i], stamp))
+        elif opts.moving_average:
+            out.append((motion2[i], (p[i] + (stamp if i - 1 < m else p[i - 1])) / 2))
+        else:
+            out.append((motion2[i], p[i]))
+    return out
+
+
+@pytest.mark.parametrize("opts", [MotionOptions(max_val=18.0),
+                                  MotionOptions(max_val=18.0, five_frame_window=True, moving_average=True),
+                                  MotionOptions(max_val=3.0, moving_average=True),
+                                  MotionOptions(max_val=18.0, five_frame_window=True)])
+def test_motion_windows_are_libvmafs_flush(opts):
+    """Each frame's motion2/motion3 from its window of raw values, as libvmaf's flush gives them
+    from the whole clip: frames before the first SAD take the stamp, the last uses its own SAD."""
+    for n in range(1, 8):
+        sad = [0.0 if i < opts.stride else float(RNG.uniform(0.5, 5.0)) for i in range(n)]
+        samples = [(sad[i], i >= opts.stride) for i in range(n)]
+        for i, (motion2, motion3) in enumerate(naive_flush(sad, opts)):
+            window = [samples[j] if 0 <= j < n else None for j in range(i - 2, i + 3)]
+            window[:2 - opts.history] = [None] * (2 - opts.history)  # what finalize is given
+            window[3 + opts.lookahead:] = [None] * (2 - opts.lookahead)
+            got = motion_features(window, opts)
+            assert got["motion2"] == motion2 and got["motion3"] == pytest.approx(motion3, abs=1e-15)
+            assert got["motion"] == sad[i]
+
+
 def test_motion3_takes_the_next_frames_motion_on_frame_0():
     opts = MotionOptions(max_val=18.0)
-    assert motion_features(0.0, False, 2.5, opts) == {"motion": 0.0, "motion2": 0.0, "motion3": 2.5}
-    assert motion_features(3.0, True, 2.0, opts)["motion3"] == 2.0
-    assert motion_features(3.0, True, None, opts)["motion2"] == 3.0
-    assert motion_features(0.0, False, None, opts)["motion3"] == 0.0
-    with pytest.raises(MetricError, match="HFR"):
-        MotionOptions(five_frame_window=True).check()
+    window = [None, None, (0.0, False), (2.5, True), None]
+    assert motion_features(window, opts) == {"motion": 0.0, "motion2": 0.0, "motion3": 2.5}
+    hfr = MotionOptions(max_val=18.0, five_frame_window=True, moving_average=True)
+    assert hfr.lookahead == 2 and hfr.history == 2 and hfr.stride == 2
+    window = [None, None, (0.0, False), (0.0, False), (4.0, True)]
+    assert motion_features(window, hfr)["motion3"] == 4.0
 
 
 def test_chroma_correction_replaces_a_zero_speed():

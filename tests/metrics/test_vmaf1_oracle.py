@@ -95,3 +95,34 @@ def test_vmaf_within_005_per_frame_and_001_on_the_mean(compared):
     theirs = np.array([t["vmaf"] for t in oracle])
     assert np.abs(mine - theirs).max() <= 0.05
     assert abs(mine.mean() - theirs.mean()) <= 0.01
+
+
+HFR_FRAMES = 8
+
+
+@pytest.fixture(scope="module")
+def hfr_compared():
+    """The HFR model through the scoring engine (two frames of look-ahead and of history) on a
+    real x265 encode of the bikes footage, and libvmaf's log of the same pair."""
+    from vqinspect.app.media.source import open_media
+    from vqinspect.app.scoring.engine import ScoringJob
+    from vqinspect.app.scoring.pairing import make_pair
+
+    model = "vmaf_v1.0.16_hfr_3d0h"
+    ref = lossless("bikes.mp4", frames=HFR_FRAMES)
+    dist = clip("bikes.mp4", codec="libx265", crf=28, frames=HFR_FRAMES)
+    result = ScoringJob(make_pair(open_media(ref), open_media(dist)),
+                        [vmaf_metric(model=model)], threads=2).run()
+    ours = [result.table.row(i) for i in range(HFR_FRAMES)]
+    return ours, libvmaf_frames(ref, dist, features=(), model=f"path={model_path(model)}")
+
+
+def test_hfr_model_matches_libvmaf_through_the_engine(hfr_compared):
+    ours, oracle = hfr_compared
+    assert len(oracle) == HFR_FRAMES
+    for mine, theirs in zip(ours, oracle):
+        for key in ("vmaf_cambi", "speed_chroma_uv", "adm3", "motion", "motion2", "motion3"):
+            assert abs(mine[key] - oracle_value(theirs, key)) <= 1e-4, key
+        assert abs(mine["vmaf"] - theirs["vmaf"]) <= 0.05
+    motion3 = [m["motion3"] for m in ours]
+    assert motion3[0] == motion3[1] > 0  # frames 0 and 1 take the stamp: the SAD of frame 2
