@@ -139,8 +139,8 @@ class Alignment:
             lines.append("no dropped, repeated or inserted frames")
         lines += [ev.describe() for ev in self.events]
         for a, b in self.uncertain_spans():
-            lines.append(f"uncertain: reference frames {a}-{b} look alike (static picture?); "
-                         "their pairing is a guess")
+            lines.append(f"uncertain: reference frames {a}-{b} look alike (a static picture) or like nothing "
+                         "in the other clip (a badly spoiled stretch); paired at the same offset as a guess")
         if self.spatial is not None:
             lines += self.spatial.summary()
         lines += list(self.notes)
@@ -228,8 +228,7 @@ def _frame_confidence(path: MatchPath) -> np.ndarray:
 
 
 def _from_path(path: MatchPath, n_ref: int, n_dist: int) -> Alignment:
-    assigned = path.assigned
-    conf = _frame_confidence(path)
+    assigned, conf = _replaced_frames(path.assigned, _frame_confidence(path))
     matched = np.flatnonzero(assigned >= 0)
     if matched.size == 0:
         from vqinspect.app.shared.errors import PairingError
@@ -277,6 +276,26 @@ def _from_path(path: MatchPath, n_ref: int, n_dist: int) -> Alignment:
     return Alignment(n_ref, n_dist, pairs_arr, pair_conf_arr, tuple(events), pairs[0][1] - pairs[0][0],
                      offset_conf, int(np.sum(assigned == LEADING)), int(np.sum(assigned == TRAILING)),
                      path.sigma)
+
+
+def _replaced_frames(assigned: np.ndarray, conf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distorted frames that look like nothing in the reference, exactly where as many reference
+    frames are missing, are those reference frames spoiled (a stretch encoded far worse, a glitch),
+    not k frames inserted and k dropped at one place: they are paired at the same offset, with no
+    confidence, so that they are scored and shown as uncertain rather than reported as events."""
+    assigned, conf = assigned.copy(), conf.copy()
+    d = 1
+    while d < len(assigned):
+        if assigned[d] == INSERTED and assigned[d - 1] >= 0:
+            run = _run_length(assigned, d, INSERTED)
+            before = int(assigned[d - 1])
+            if d + run < len(assigned) and assigned[d + run] == before + run + 1:
+                assigned[d:d + run] = np.arange(before + 1, before + 1 + run)
+                conf[d:d + run] = 0.0
+            d += run
+        else:
+            d += 1
+    return assigned, conf
 
 
 def _run_length(assigned: np.ndarray, start: int, value: int) -> int:

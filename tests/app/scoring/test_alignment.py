@@ -127,3 +127,17 @@ def test_score_warns_once_about_a_likely_offset(capsys):
     assert len(warnings) == 1 and "offset -5" in warnings[0] and "--align auto" in warnings[0]
     assert main(["score", str(ref), str(dist), "--metrics", "psnr", "--quiet", "--offset", "-5"]) == 0
     assert "misaligned" not in capsys.readouterr().err
+
+
+def test_a_badly_spoiled_stretch_is_not_reported_as_inserted_and_dropped_frames():
+    """Frames 12-26 of a lossless copy replaced by a CRF 45 encode of the same frames: nothing
+    was dropped or inserted; those frames are paired at the same offset, marked uncertain."""
+    from vqinspect.app.media.source import open_media
+    from vqinspect.app.scoring.alignment import align_clips
+    from tests.qc_clips import spliced
+
+    ref, dist = spliced("verdict", [(12, 27)], frames=40)
+    alignment = align_clips(open_media(ref), open_media(dist), spatial=False)
+    assert alignment.offset == 0 and not alignment.events
+    assert [tuple(p) for p in alignment.pairs] == [(i, i) for i in range(40)]
+    assert any(a <= 12 and 26 <= b for a, b in alignment.uncertain_spans())
