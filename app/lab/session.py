@@ -74,6 +74,8 @@ class Session:
                 if not record.get("complete"):
                     session = cls(plan, subject, path, record)
                     session._check_plan()
+                    for stale in path.parent.glob(f".{path.name}.*"):   # a write the crash interrupted
+                        stale.unlink(missing_ok=True)
                     return session
             raise InputError(str(out), f"no unfinished session of subject {subject} to resume")
         number = _session_number(existing[-1]) + 1 if existing else 1
