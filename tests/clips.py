@@ -13,7 +13,9 @@ from pathlib import Path
 from vqinspect.app.media.encode import encode_frames, encode_video
 from vqinspect.app.media.footage import footage_path
 
-CLIP_DIR = Path(os.environ.get("VQINSPECT_TEST_CLIPS", Path(__file__).parent / "_clips"))
+CLIP_DIR = Path(os.environ.get("VQINSPECT_TEST_CLIPS", Path(__file__).parent / "_clips")) / os.environ.get(
+    "PYTEST_XDIST_WORKER", "")
+"""One folder per pytest-xdist worker: two processes never write the same clip at once."""
 os.environ.setdefault("SVT_LOG", "1")
 
 

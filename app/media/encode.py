@@ -9,9 +9,18 @@ from typing import Iterable, Sequence
 import av
 
 QUIET_OPTIONS = {
-    "libx265": {"x265-params": "log-level=error"},
+    "libx265": {"x265-params": "log-level=error:frame-threads=1"},   # one frame thread: the same stream every run
     "libsvtav1": {"svtav1-params": "log-level=0"},
 }
+
+
+def _encoder_options(codec: str, options: dict[str, str] | None) -> dict[str, str]:
+    """``options`` over the quiet defaults; x265's own parameter string is joined, not replaced."""
+    merged = {**QUIET_OPTIONS.get(codec, {}), **(options or {})}
+    base, given = QUIET_OPTIONS.get(codec, {}).get("x265-params"), (options or {}).get("x265-params")
+    if base and given:
+        merged["x265-params"] = f"{base}:{given}"
+    return merged
 
 
 def encode_frames(
@@ -48,7 +57,7 @@ def encode_frames(
             stream.time_base = stream.codec_context.time_base = time_base
         if bit_rate is not None:
             stream.bit_rate = bit_rate
-        stream.options = {**QUIET_OPTIONS.get(codec, {}), **(options or {})}
+        stream.options = _encoder_options(codec, options)
         for i, frame in enumerate(chain([first], frames)):
             if frame.format.name != pix_fmt:
                 frame = frame.reformat(format=pix_fmt)
