@@ -274,7 +274,7 @@ def _reopen(result):
 
 def batch_report(folder, out: Path, write_pdf=None, title: str | None = None) -> int:
     """``vqinspect report --batch DIR -o summary.html``: the table and each pair's worst frame."""
-    from vqinspect.app.ladder.batch_html import render_batch_html
+    from vqinspect.app.report.batch_html import render_batch_html
     from vqinspect.app.batch.summary import load_summary
     from vqinspect.app.cli.report import check_pdf_writer, output_kind
     from vqinspect.app.scoring.results import write_atomic
