@@ -26,7 +26,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MPLBACKEND", "Agg")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-DATA = Path("/work/shared/data/subjective")
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "subjective"
 
 
 def presentation_timing(frames: int = 50, rounds: int = 3) -> None:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 from vqinspect.__main__ import main
 
-NFLX = "/work/shared/data/subjective/NFLX_dataset_public_raw_last4outliers.py"
+NFLX = str(Path(__file__).resolve().parents[2] / "data" / "subjective" / "NFLX_dataset_public_raw_last4outliers.py")
 
 
 def test_mos_writes_json_csv_dataset_and_report(tmp_path, capsys):

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,7 +23,7 @@ from vqinspect.app.lab.output import dump_output, sureal_output  # noqa: E402
 from vqinspect.app.lab.sureal_models import run_model  # noqa: E402
 from vqinspect.app.shared.errors import InputError  # noqa: E402
 
-DATA = "/work/shared/data/subjective/"
+DATA = str(Path(__file__).resolve().parents[2] / "data" / "subjective") + "/"
 RATING = ["NFLX_dataset_public_raw.py", "NFLX_dataset_public_raw_last4outliers.py"]
 PC = "lukas_pc_dataset.py"
 ALIASES = {"P910": sureal.P910AnnexEModel, "P913": sureal.P913124Model, "BT500": sureal.BT500Model}
