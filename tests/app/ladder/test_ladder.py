@@ -8,6 +8,7 @@ import subprocess
 
 import bjontegaard
 import numpy as np
+import pypdf
 import pytest
 
 from vqinspect.__main__ import main
@@ -145,8 +146,13 @@ def test_ladder_end_to_end(ladder_files, tmp_path):
     whole.save(tmp_path / "b.json")
     out_c, fast_manifest = tmp_path / "c.json", tmp_path / "fast.csv"
     fast_manifest.write_text("distorted,label\n" + "".join(f"{e['path']},{e['label']}\n" for e in fast))
+    pdf = tmp_path / "c.pdf"
     assert main(["ladder", str(ref), "--manifest", str(fast_manifest), "--metrics", "psnr,ssim", "--json",
-                 str(out_c), "--compare", str(tmp_path / "b.json"), "--workers", "1", "--quiet"]) == 0
+                 str(out_c), "--compare", str(tmp_path / "b.json"), "--workers", "1", "--quiet",
+                 "--report", str(pdf)]) == 0
+    pages = ["".join(page.extract_text().split()) for page in pypdf.PdfReader(str(pdf)).pages]
+    assert pdf.read_bytes().startswith(b"%PDF") and len(pages) >= 2 and all(pages)   # no empty page
+    assert "BD-rate" in "".join(pages).replace("BD‑rate", "BD-rate") or "BDrate" in "".join(pages)
     compared = json.loads(out_c.read_text())["bd"]
     same = {b["key"]: b for b in data["bd"] if b["method"] == "pchip"}
     assert [b["key"] for b in compared] == data["keys"]
