@@ -6,6 +6,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFormLayout, QFrame, QGroupBox, QLabel, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
+from vqinspect.app.media.names import codec_name, container_name
 from vqinspect.app.display.screen import color_spec
 from vqinspect.app.media.transform import display_notes
 from vqinspect.widgets.alignment_box import AlignmentBox
@@ -28,7 +29,7 @@ def probe_rows(source) -> dict[str, str]:
               f"transfer {i.color_transfer}")
     rows = {
         "File": Path(i.path).name,
-        "Codec": f"{i.codec} in {i.container.split(',')[0]}{bitrate}",
+        "Codec": f"{codec_name(i.codec, i.codec_profile)} in {container_name(i.container, i.path)}{bitrate}",
         "Size": f"{i.width} × {i.height}",
         "Rate": rate,
         "Frames": f"{i.frame_count} ({duration})",
