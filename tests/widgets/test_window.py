@@ -12,8 +12,8 @@ def test_opening_a_pair_fills_panels_plots_and_summary(opened, pair_paths):
     w = opened
     pair = w.session.pair
     assert (pair.start, pair.stop, pair.offset) == (0, 10, 0)
-    assert w.file_panel.reference.values["Codec"].text().startswith("ffv1")
-    assert w.file_panel.distorted.values["Codec"].text().startswith("h264")
+    assert w.file_panel.reference.values["Codec"].text().startswith("FFV1 in Matroska")
+    assert w.file_panel.distorted.values["Codec"].text().startswith("H.264 High in MP4")
     assert w.file_panel.reference.values["Size"].text() == "320 × 180"
     xs, ys = w.plots.curves["ssim"].getData()
     assert list(xs) == list(range(10)) and np.all(np.isfinite(ys))
