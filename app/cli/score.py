@@ -210,16 +210,17 @@ def gui_fallback_scoring(args) -> int:
 
 def demo_parser() -> argparse.ArgumentParser:
     p = Parser(prog="vqinspect demo", description="Build the demo pair (cached) and open it in the inspector.")
-    p.add_argument("--metrics", default=None, help="metrics to score (default: all available)")
+    p.add_argument("--metrics", default=None, help="metrics to score, or 'all' (default: psnr, ssim, ms_ssim, vmaf)")
     p.add_argument("--no-gui", action="store_true", help="only score the pair and print the table")
     p.add_argument("--paths", action="store_true", help="only print the two demo file paths")
     return p
 
 
 def score_demo(reference, distorted, metrics: str | None) -> int:
-    """The demo pair's score table (the demo without a window)."""
+    """The demo pair's score table (the demo without a window): the window's metrics by default."""
     from vqinspect.app.media.source import open_media
+    from vqinspect.app.scoring.metric_choice import GUI_DEFAULT
     from vqinspect.app.scoring.pairing import make_pair
 
     pair = make_pair(open_media(reference), open_media(distorted))
-    return run_scoring(pair, parse_metrics(metrics or "all"))
+    return run_scoring(pair, parse_metrics(metrics or ",".join(GUI_DEFAULT)))
