@@ -134,10 +134,17 @@ def test_ten_bit_clips_show_native_codes_and_correct_levels(make_window, qtbot, 
     assert w.file_panel.reference.values["Pixels"].text().startswith("yuv420p10le, 10-bit")
 
 
-def test_background_scoring_waits_while_playing_and_resumes_on_pause(make_window, qtbot, long_pair_paths):
+def test_background_scoring_waits_while_playing_and_resumes_on_pause(make_window, qtbot, long_pair_paths,
+                                                                     monkeypatch):
     """Two cores cannot both play at the clip's rate and score at full speed: playback wins."""
     import time
 
+    from vqinspect.app.scoring.engine import ScoringJob
+
+    # Each frame takes at least 50 ms, so the pass cannot finish its 120 frames before playback
+    # starts, however fast or loaded the machine (on these small frames it could in 0.5 s).
+    score_frame = ScoringJob._score_frame
+    monkeypatch.setattr(ScoringJob, "_score_frame", lambda job, frame: time.sleep(0.05) or score_frame(job, frame))
     w = make_window(metrics=("psnr", "ssim"))
     with qtbot.waitSignal(w.pair_opened, timeout=20_000):
         w.open_paths(*long_pair_paths)
