@@ -12,10 +12,10 @@ from PySide6.QtCore import QObject, Signal
 
 from vqinspect.app.scoring.alignment import DEFAULT_MAX_OFFSET, align_clips
 from vqinspect.app.shared.errors import InputError
-from vqinspect.widgets.workers import UPDATE_INTERVAL, lower_thread_priority
+from vqinspect.widgets.workers import UPDATE_INTERVAL, ThreadWorker, lower_thread_priority
 
 
-class AlignmentWorker(QObject):
+class AlignmentWorker(ThreadWorker):
     """Aligns ``reference`` and ``distorted`` (opened MediaSources) once, when started.
 
     ``progress(done, total)`` counts decoded frames of both clips (rate-limited);
@@ -27,30 +27,14 @@ class AlignmentWorker(QObject):
     failed = Signal(str)
 
     def __init__(self, reference, distorted, max_offset: int = DEFAULT_MAX_OFFSET, parent: QObject | None = None):
-        super().__init__(parent)
+        super().__init__("vq-aligning", parent)
         self.reference, self.distorted = reference, distorted
         self.max_offset = max_offset
         self._cancel = threading.Event()
         self._last_emit = 0.0
-        self._thread = threading.Thread(target=self._run, name="vq-aligning", daemon=True)
-
-    def start(self) -> "AlignmentWorker":
-        self._thread.start()
-        return self
 
     def cancel(self) -> None:
         self._cancel.set()
-
-    def stop(self, timeout: float | None = 10.0) -> bool:
-        """Cancel and wait for the thread; True when it has ended."""
-        self._cancel.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
 
     def _run(self) -> None:
         lower_thread_priority()

@@ -41,7 +41,37 @@ def lower_thread_priority() -> None:
             pass
 
 
-class ScoringRunner(QObject):
+class ThreadWorker(QObject):
+    """One daemon thread running ``_run`` once; ``cancel`` asks it to stop, ``stop`` also waits.
+    Subclasses define both and deliver their results as signals."""
+
+    def __init__(self, name: str, parent: QObject | None = None):
+        super().__init__(parent)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def cancel(self) -> None:
+        raise NotImplementedError
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def stop(self, timeout: float | None = 10.0) -> bool:
+        """Cancel and wait for the thread; True when it has ended."""
+        self.cancel()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+
+class ScoringRunner(ThreadWorker):
     """Runs a ScoringJob in a ``vq-scoring`` thread; signals are rate-limited.
 
     ``updated`` says that ``table`` has new rows and ``progress`` is newer. Before each
@@ -56,35 +86,20 @@ class ScoringRunner(QObject):
 
     def __init__(self, pair: ClipPair, metrics: list[Metric], gate: PriorityGate | None = None,
                  threads: int | None = None, parent: QObject | None = None):
-        super().__init__(parent)
+        super().__init__("vq-scoring", parent)
         self.pair = pair
         self.gate = gate
         self.job = ScoringJob(pair, metrics, threads, on_row=self._on_row, on_progress=self._on_progress,
                               in_flight=IN_FLIGHT)
         self.progress: Progress | None = None
         self._last_emit = 0.0
-        self._thread = threading.Thread(target=self._run, name="vq-scoring", daemon=True)
 
     @property
     def table(self):
         return self.job.table
 
-    def start(self) -> None:
-        self._thread.start()
-
     def cancel(self) -> None:
         self.job.cancel()
-
-    def stop(self, timeout: float | None = 10.0) -> bool:
-        """Cancel and wait for the thread; True when it has ended."""
-        self.job.cancel()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
 
     def _run(self) -> None:
         lower_thread_priority()
