@@ -87,8 +87,13 @@ def _slow_render(monkeypatch, delay: float, started: threading.Event):
 
 def test_the_window_stays_live_while_the_report_renders(opened, qtbot, tmp_path, monkeypatch):
     w = opened
-    started = threading.Event()
-    _slow_render(monkeypatch, 0.15, started)
+    release = threading.Event()
+    original = ReportImageRenderer.render
+    monkeypatch.setattr(ReportImageRenderer, "render",
+                        lambda self, frame: release.wait(30) and original(self, frame))  # held until released
+    shown = []
+    show_message = w.show_message
+    monkeypatch.setattr(w, "show_message", lambda text, error=False: shown.append(text) or show_message(text, error))
     out = tmp_path / "live.html"
     w.ask.save_path = lambda title, suggested, filter_: str(out)
     w.commands["export_report"].trigger()
@@ -97,10 +102,11 @@ def test_the_window_stays_live_while_the_report_renders(opened, qtbot, tmp_path,
         qtbot.keyClick(w.view_area.left, Qt.Key.Key_End)
         qtbot.keyClick(w.view_area.left, Qt.Key.Key_Left)
     assert w.reports.running                                                # still rendering meanwhile
-    qtbot.waitUntil(lambda: "Writing the report: pictures of frame" in w.message.text(), timeout=10_000)
     with qtbot.waitSignal(w.reports.done, timeout=60_000):
-        pass
+        release.set()
     assert out.exists()
+    assert any(t.startswith("Writing the report: pictures of frame") for t in shown)
+    assert shown[-1] == f"Report written to {out}"
 
 
 def test_closing_mid_export_cancels_and_writes_nothing(opened, qtbot, tmp_path, monkeypatch):
