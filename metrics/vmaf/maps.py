@@ -29,7 +29,7 @@ def vif_planes(ref: np.ndarray, dist: np.ndarray, bit_depth: int, gain: float,
     for s, (qx, qy) in enumerate(vif.scale_images(ref, dist, bit_depth, work_q)[:scales]):
         num = np.empty(qx.shape, np.float32)
         den = np.empty(qx.shape, np.float32)
-        vif.vif_scale_maps(qx, qy, vif.TAPS_F[s], vif.scale_shifts(s, bit_depth), float(gain),
+        vif.vif_scale_maps(qx, qy, vif.TAPS[s], vif.TAPS_F[s], vif.scale_shifts(s, bit_depth), float(gain),
                            vif.LOG2_TABLE, num, den)
         planes.append((num, den))
     return planes

@@ -3,10 +3,11 @@
 libvmaf works in fixed point: Q16 Gaussian taps, vertical means rounded to Q8 of the 8-bit
 scale, squares in Q16, the variance terms as 32-bit integers, log2 from a 16-bit lookup
 table in units of 1/2048 (``LOG2_TABLE``), integer accumulators. This port reproduces every
-step bit for bit, so its per-scale sums are libvmaf's. The fixed-point values are carried
-in float64: every product and sum is an integer below 2^53 (exact), the shifts are exact
-scalings by powers of two followed by ``floor``, and float64 rows vectorise where 64-bit
-integer multiplies do not. Borders are mirrored without repeating the edge sample
+step bit for bit, so its per-scale sums are libvmaf's. Values below 2^32 (the means, and
+at 8 bits every vertical sum) are carried in uint32 lanes, twice as many per vector as
+float64; the wider ones (squares and products, up to 48 bits) in float64, where every sum
+is an integer below 2^53 (exact) and the shifts are exact scalings by powers of two
+followed by ``floor``. Borders are mirrored without repeating the edge sample
 (``reflect101``), as libvmaf pads them. Scale s > 0 is the previous scale blurred with
 scale s's filter and sampled at even rows and columns (``downsample``).
 """
@@ -27,7 +28,8 @@ _FILTERS_Q16 = (
     (3571, 16004, 26386, 16004, 3571),
     (10904, 43728, 10904),
 )
-TAPS = tuple(np.array(f, dtype=np.int64) for f in _FILTERS_Q16)
+TAPS = tuple(np.array(f, dtype=np.uint32) for f in _FILTERS_Q16)
+"""The taps of the uint32 sums; ``TAPS_F`` of the float64 ones."""
 TAPS_F = tuple(np.array(f, dtype=np.float64) for f in _FILTERS_Q16)
 
 SIGMA_NSQ = 2 << 16
@@ -57,63 +59,6 @@ def reflect101(i, n):
     if i >= n:
         return 2 * (n - 1) - i
     return i
-
-
-@njit(**KERNEL_OPTIONS)
-def _vertical(x, y, taps, i, rnd_mu, inv_mu, rnd_sq, inv_sq, pad, v):
-    """libvmaf's vertical pass at row ``i`` into ``v[0..5, pad:pad + w]``: the means
-    (rounded to Q8 by ``rnd_mu``, ``inv_mu``) and the three products (rounded by
-    ``rnd_sq``, ``inv_sq``); taps folded in pairs of mirrored rows."""
-    h, w = x.shape
-    r = taps.size // 2
-    c = taps[r]
-    m1, m2, xx, yy, xy = v[0, pad:pad + w], v[1, pad:pad + w], v[2, pad:pad + w], \
-        v[3, pad:pad + w], v[4, pad:pad + w]
-    xr = x[i]
-    yr = y[i]
-    for j in range(w):
-        a = np.float64(xr[j])
-        b = np.float64(yr[j])
-        m1[j] = c * a
-        m2[j] = c * b
-        xx[j] = c * (a * a)
-        yy[j] = c * (b * b)
-        xy[j] = c * (a * b)
-    k = 0
-    while k + 1 < r:  # two pairs of rows per pass over the row
-        c0 = taps[k]
-        c1 = taps[k + 1]
-        xa, xb = x[reflect101(i - r + k, h)], x[reflect101(i + r - k, h)]
-        ya, yb = y[reflect101(i - r + k, h)], y[reflect101(i + r - k, h)]
-        xc, xd = x[reflect101(i - r + k + 1, h)], x[reflect101(i + r - k - 1, h)]
-        yc, yd = y[reflect101(i - r + k + 1, h)], y[reflect101(i + r - k - 1, h)]
-        for j in range(w):
-            a1, a2, a3, a4 = np.float64(xa[j]), np.float64(xb[j]), np.float64(xc[j]), np.float64(xd[j])
-            b1, b2, b3, b4 = np.float64(ya[j]), np.float64(yb[j]), np.float64(yc[j]), np.float64(yd[j])
-            m1[j] += c0 * (a1 + a2) + c1 * (a3 + a4)
-            m2[j] += c0 * (b1 + b2) + c1 * (b3 + b4)
-            xx[j] += c0 * (a1 * a1 + a2 * a2) + c1 * (a3 * a3 + a4 * a4)
-            yy[j] += c0 * (b1 * b1 + b2 * b2) + c1 * (b3 * b3 + b4 * b4)
-            xy[j] += c0 * (a1 * b1 + a2 * b2) + c1 * (a3 * b3 + a4 * b4)
-        k += 2
-    if k < r:
-        c0 = taps[k]
-        xa, xb = x[reflect101(i - r + k, h)], x[reflect101(i + r - k, h)]
-        ya, yb = y[reflect101(i - r + k, h)], y[reflect101(i + r - k, h)]
-        for j in range(w):
-            a1, a2 = np.float64(xa[j]), np.float64(xb[j])
-            b1, b2 = np.float64(ya[j]), np.float64(yb[j])
-            m1[j] += c0 * (a1 + a2)
-            m2[j] += c0 * (b1 + b2)
-            xx[j] += c0 * (a1 * a1 + a2 * a2)
-            yy[j] += c0 * (b1 * b1 + b2 * b2)
-            xy[j] += c0 * (a1 * b1 + a2 * b2)
-    for j in range(w):
-        m1[j] = np.floor((m1[j] + rnd_mu) * inv_mu)
-        m2[j] = np.floor((m2[j] + rnd_mu) * inv_mu)
-        xx[j] = np.floor((xx[j] + rnd_sq) * inv_sq)
-        yy[j] = np.floor((yy[j] + rnd_sq) * inv_sq)
-        xy[j] = np.floor((xy[j] + rnd_sq) * inv_sq)
 
 
 @njit(**KERNEL_OPTIONS)
@@ -158,56 +103,44 @@ def _horizontal(src, taps, dst, w, pad, rnd, inv):
 
 
 @njit(**KERNEL_OPTIONS)
-def _mu_product(a, b):
-    """(a * b + 2^31) >> 32 of two 32-bit means, exact in float64 (a 16-bit split)."""
-    ah = np.floor(a * (1.0 / 65536.0))
-    al = a - ah * 65536.0
-    bh = np.floor(b * (1.0 / 65536.0))
-    bl = b - bh * 65536.0
-    return ah * bh + np.floor(((ah * bl + al * bh) * 65536.0 + al * bl + 2147483648.0)
-                              * (1.0 / 4294967296.0))
-
-
-@njit(**KERNEL_OPTIONS)
-def _row_moments(x, y, taps, i, shifts, v, rows):
-    """Filtered moments of row ``i`` into ``rows[0..5, :w]``: mu1, mu2 (Q24), xx, yy, xy (Q16)."""
-    w = x.shape[1]
-    pad = taps.size // 2
-    _vertical(x, y, taps, i, shifts[0], shifts[1], shifts[2], shifts[3], pad, v)
-    _mirror_rows(v, w, pad)
-    _horizontal(v[0], taps, rows[0], w, pad, 0.0, 0.0)
-    _horizontal(v[1], taps, rows[1], w, pad, 0.0, 0.0)
-    for m in range(2, 5):
-        _horizontal(v[m], taps, rows[m], w, pad, 32768.0, 1.0 / 65536.0)
-
-
-@njit(**KERNEL_OPTIONS)
-def _log_arguments(rows, limit, w, args):
-    """libvmaf's per-pixel statistic up to the logs.
+def _log_arguments_u32(means, rows, limit, w, args):
+    """libvmaf's per-pixel statistic up to the logs, from the filtered means (uint32
+    ``means[0..1]``, Q24 at 8 bits) and xx, yy, xy (``rows[2..4]``, Q16). The products of
+    the means are (a * b + 2^31) >> 32 in 64-bit integers (exact: a, b < 2^32).
 
     Writes the three log2 arguments into ``args[0..2, :w]``: 2 + sigma1^2 (the den),
     sv^2 + 2 + g^2 sigma1^2 and sv^2 + 2 (the num's difference of logs), all in Q16;
     pixels that add no log term get 2 (its log2 cancels the 17 subtracted, see
     ``_log2_q11``). Non-log pixels (sigma1^2 < 2) go to ``args[3]`` as sigma2^2 (else -1).
     """
-    mu1, mu2, xx, yy, xy = rows[0], rows[1], rows[2], rows[3], rows[4]
-    den, nt, n1, nl = args[0], args[1], args[2], args[3]
-    nsq = np.float64(SIGMA_NSQ)
+    mu1, mu2 = means[0], means[1]
+    half = np.uint64(1 << 31)
+    bits = np.uint64(32)
     for j in range(w):
-        s1 = xx[j] - _mu_product(mu1[j], mu1[j])
-        s2 = max(yy[j] - _mu_product(mu2[j], mu2[j]), 0.0)
-        s12 = xy[j] - _mu_product(mu1[j], mu2[j])
-        is_log = s1 >= nsq
-        ok = is_log and s12 > 0.0 and s2 > 0.0
-        g = s12 / (s1 + EPS) if ok else 0.0
-        sv = max(np.trunc(s2 - g * s12), 0.0)
-        g = min(g, limit)
-        num1 = sv + nsq
-        num_tmp = np.trunc(g * g * s1) + num1
-        den[j] = s1 + nsq if is_log else nsq
-        nt[j] = num_tmp if ok else nsq
-        n1[j] = num1 if ok else nsq
-        nl[j] = -1.0 if is_log else s2
+        a = np.uint64(mu1[j])
+        b = np.uint64(mu2[j])
+        _statistic(rows, j, np.float64((a * a + half) >> bits), np.float64((b * b + half) >> bits),
+                   np.float64((a * b + half) >> bits), limit, args)
+
+
+@njit(**KERNEL_OPTIONS)
+def _statistic(rows, j, mu11, mu22, mu12, limit, args):
+    """Column ``j`` of ``_log_arguments_u32`` from the products of the means (Q16)."""
+    nsq = np.float64(SIGMA_NSQ)
+    s1 = rows[2, j] - mu11
+    s2 = max(rows[3, j] - mu22, 0.0)
+    s12 = rows[4, j] - mu12
+    is_log = s1 >= nsq
+    ok = is_log and s12 > 0.0 and s2 > 0.0
+    g = s12 / (s1 + EPS) if ok else 0.0
+    sv = max(np.trunc(s2 - g * s12), 0.0)
+    g = min(g, limit)
+    num1 = sv + nsq
+    num_tmp = np.trunc(g * g * s1) + num1
+    args[0, j] = s1 + nsq if is_log else nsq
+    args[1, j] = num_tmp if ok else nsq
+    args[2, j] = num1 if ok else nsq
+    args[3, j] = -1.0 if is_log else s2
 
 
 @njit(**KERNEL_OPTIONS)
@@ -218,48 +151,244 @@ def _log2_q11(bits, table):
 
 
 @njit(**KERNEL_OPTIONS)
-def vif_scale_sums(x, y, taps, shifts, limit, table):
-    """libvmaf's four accumulators of one scale: (num_log, den_log, num_non_log,
-    den_non_log), exact integers (log sums in units of 1/2048, sigma2^2 in Q16).
-
-    ``x``, ``y``: the scale's integer images (8-bit planes or Q8 images); ``shifts`` =
-    (round, 2^-shift) of the vertical means and products (see ``scale_shifts``).
-    """
-    h, w = x.shape
-    pad = taps.size // 2
-    v = np.zeros((5, w + 2 * pad))
-    rows = np.empty((5, w))
-    args = np.empty((4, w))
+def _add_row_terms(args, w, table, acc):
+    """Add one row's terms to libvmaf's accumulators ``acc`` = (num_log, den_log,
+    num_non_log, den_non_log), from the log arguments ``_log_arguments_u32`` wrote."""
     bits = args.view(np.int64)
     num_log = 0
     den_log = 0
     num_non_log = 0
     den_non_log = 0
-    for i in range(h):
-        _row_moments(x, y, taps, i, shifts, v, rows)
-        _log_arguments(rows, limit, w, args)
-        for j in range(w):
-            den_log += _log2_q11(bits[0, j], table) - 17 * 2048
-            num_log += _log2_q11(bits[1, j], table) - _log2_q11(bits[2, j], table)
-            s2 = args[3, j]
-            if s2 >= 0.0:
-                num_non_log += np.int64(s2)
-                den_non_log += 1
-    return num_log, den_log, num_non_log, den_non_log
+    for j in range(w):
+        den_log += _log2_q11(bits[0, j], table) - 17 * 2048
+        num_log += _log2_q11(bits[1, j], table) - _log2_q11(bits[2, j], table)
+        s2 = args[3, j]
+        if s2 >= 0.0:
+            num_non_log += np.int64(s2)
+            den_non_log += 1
+    acc[0] += num_log
+    acc[1] += den_log
+    acc[2] += num_non_log
+    acc[3] += den_non_log
 
 
 @njit(**KERNEL_OPTIONS)
-def vif_scale_maps(x, y, taps, shifts, limit, table, num_map, den_map):
+def _load_ring_rows(x, y, i, samples, products, slot):
+    """Row ``i``'s samples (uint32) and products x^2, y^2, xy (float64) into ``slot``."""
+    xr = x[i]
+    yr = y[i]
+    for j in range(xr.size):
+        samples[0, slot, j] = np.uint32(xr[j])
+        samples[1, slot, j] = np.uint32(yr[j])
+    for j in range(xr.size):
+        a = np.float64(xr[j])
+        b = np.float64(yr[j])
+        products[0, slot, j] = a * a
+        products[1, slot, j] = b * b
+        products[2, slot, j] = a * b
+
+
+@njit(**KERNEL_OPTIONS)
+def _vertical_ring(rows, slots, taps, out):
+    """The symmetric vertical filter over ring rows ``rows[slots[k]]``, into ``out`` (the
+    dtype of ``rows``: uint32 sums are exact below 2^32, float64 ones below 2^53)."""
+    r = taps.size // 2
+    c = taps[r]
+    mid = rows[slots[r]]
+    for j in range(out.size):
+        out[j] = c * mid[j]
+    for k in range(r):
+        t = taps[k]
+        a = rows[slots[k]]
+        b = rows[slots[2 * r - k]]
+        for j in range(out.size):
+            out[j] += t * (a[j] + b[j])
+
+
+@njit(**KERNEL_OPTIONS)
+def _filtered_row(x, y, i, taps, taps_f, shifts, work, loaded):
+    """Filter row ``i`` into ``work.means_out`` (uint32 means, all bits) and
+    ``work.rows[2..4]`` (xx, yy, xy in Q16), loading the ring up to row i + r."""
+    samples, products, slots, means, sums, means_out, rows = work
+    h, w = x.shape
+    r = taps.size // 2
+    n = 2 * r + 1
+    while loaded[0] <= min(h - 1, i + r):
+        _load_ring_rows(x, y, loaded[0], samples, products, loaded[0] % n)
+        loaded[0] += 1
+    for k in range(n):
+        slots[k] = reflect101(i - r + k, h) % n
+    mu_rnd = np.uint32((1 << shifts[0]) >> 1)
+    mu_bits = np.uint32(shifts[0])
+    sq_rnd = np.float64((1 << shifts[1]) >> 1)
+    sq_inv = 1.0 / np.float64(1 << shifts[1])
+    for m in range(2):
+        out = means[m, r:r + w]
+        _vertical_ring(samples[m], slots, taps, out)
+        for j in range(w):
+            out[j] = (out[j] + mu_rnd) >> mu_bits
+    for m in range(3):
+        out = sums[m, r:r + w]
+        _vertical_ring(products[m], slots, taps_f, out)
+        for j in range(w):
+            out[j] = np.floor((out[j] + sq_rnd) * sq_inv)
+    _mirror_rows(means, w, r)
+    _mirror_rows(sums, w, r)
+    for m in range(2):
+        _horizontal(means[m], taps, means_out[m], w, r, 0.0, 0.0)
+    for m in range(3):
+        _horizontal(sums[m], taps_f, rows[2 + m], w, r, 32768.0, 1.0 / 65536.0)
+
+
+@njit(**KERNEL_OPTIONS)
+def _work(h, w, r):
+    """The ring and row buffers of ``_filtered_row`` for a w-wide image and radius r."""
+    n = 2 * r + 1
+    return (np.empty((2, n, w), np.uint32), np.empty((3, n, w)), np.empty(n, np.int64),
+            np.zeros((2, w + 2 * r), np.uint32), np.zeros((3, w + 2 * r)),
+            np.empty((2, w), np.uint32), np.empty((5, w)))
+
+
+@njit(**KERNEL_OPTIONS)
+def vif_scale_sums(x, y, taps, taps_f, shifts, limit, table):
+    """libvmaf's four accumulators of one scale: (num_log, den_log, num_non_log,
+    den_non_log), exact integers (log sums in units of 1/2048, sigma2^2 in Q16).
+
+    ``x``, ``y``: the scale's integer images (native planes or Q8 images); ``taps`` (uint32)
+    and ``taps_f`` (float64) its filter; ``shifts``: the rounding shifts of the vertical
+    means and products (see ``scale_shifts``). The means are filtered in uint32 lanes
+    (below 65535 * 65536), the products in float64 (up to 48 bits), each row's samples and
+    products computed once into a ring of the filter's rows.
+    """
+    h, w = x.shape
+    work = _work(h, w, taps.size // 2)
+    loaded = np.zeros(1, np.int64)
+    args = np.empty((4, w))
+    acc = np.zeros(4, np.int64)
+    for i in range(h):
+        _filtered_row(x, y, i, taps, taps_f, shifts, work, loaded)
+        _log_arguments_u32(work[5], work[6], limit, w, args)
+        _add_row_terms(args, w, table, acc)
+    return acc[0], acc[1], acc[2], acc[3]
+
+
+# --- Scale 0 of 8-bit input in 32-bit integer lanes -------------------------------------
+# At 8 bits every vertical sum (255^2 * 65536 < 2^32) and the horizontal sum of the means
+# (65280 * 65536 < 2^32) fit in uint32, twice as many lanes as float64. Each row's samples
+# and products are computed once into a ring of 17 rows; the 17 taps are written out so
+# that one pass per moment reads all of them (no accumulator reloaded per tap).
+
+@njit(**KERNEL_OPTIONS)
+def _load_ring_row(x, y, i, ring, slot):
+    """Row ``i``'s x, y, x^2, y^2 and xy (8-bit samples) into ``ring[:, slot]``."""
+    xr = x[i]
+    yr = y[i]
+    for j in range(xr.size):
+        a = np.uint32(xr[j])
+        b = np.uint32(yr[j])
+        ring[0, slot, j] = a
+        ring[1, slot, j] = b
+        ring[2, slot, j] = a * a
+        ring[3, slot, j] = b * b
+        ring[4, slot, j] = a * b
+
+
+@njit(**KERNEL_OPTIONS)
+def _vertical17_u32(rows, s, t, rnd, shift, out):
+    """(sum of the 17 taps ``t`` over ring rows ``s`` + rnd) >> shift, into ``out``."""
+    s0, s1, s2, s3, s4, s5, s6, s7, s8 = s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]
+    s9, s10, s11, s12, s13, s14, s15, s16 = s[9], s[10], s[11], s[12], s[13], s[14], s[15], s[16]
+    t0, t1, t2, t3, t4, t5, t6, t7, t8 = t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8]
+    for j in range(out.size):
+        acc = np.uint32(t8 * rows[s8, j] + t0 * (rows[s0, j] + rows[s16, j])
+                        + t1 * (rows[s1, j] + rows[s15, j]) + t2 * (rows[s2, j] + rows[s14, j])
+                        + t3 * (rows[s3, j] + rows[s13, j]) + t4 * (rows[s4, j] + rows[s12, j])
+                        + t5 * (rows[s5, j] + rows[s11, j]) + t6 * (rows[s6, j] + rows[s10, j])
+                        + t7 * (rows[s7, j] + rows[s9, j]))
+        out[j] = (acc + rnd) >> shift
+
+
+@njit(**KERNEL_OPTIONS)
+def _horizontal17_u32(src, t, dst):
+    """The 17-tap sum along padded uint32 row ``src`` (pad 8), exact, into uint32 ``dst``."""
+    t0, t1, t2, t3, t4, t5, t6, t7, t8 = t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8]
+    for j in range(dst.size):
+        dst[j] = (t8 * src[j + 8] + t0 * (src[j] + src[j + 16]) + t1 * (src[j + 1] + src[j + 15])
+                  + t2 * (src[j + 2] + src[j + 14]) + t3 * (src[j + 3] + src[j + 13])
+                  + t4 * (src[j + 4] + src[j + 12]) + t5 * (src[j + 5] + src[j + 11])
+                  + t6 * (src[j + 6] + src[j + 10]) + t7 * (src[j + 7] + src[j + 9]))
+
+
+@njit(**KERNEL_OPTIONS)
+def _to_float(src, dst):
+    """``dst[:] = src`` as float64 (a loop of its own, so the uint32 loops keep 8 lanes)."""
+    for j in range(src.size):
+        dst[j] = np.float64(src[j])
+
+
+@njit(**KERNEL_OPTIONS)
+def _horizontal17_q16(src, t, dst):
+    """The 17-tap sum along padded float64 row ``src`` (pad 8) rounded by 16 bits into ``dst``."""
+    t0, t1, t2, t3, t4, t5, t6, t7, t8 = (np.float64(t[0]), np.float64(t[1]), np.float64(t[2]),
+                                          np.float64(t[3]), np.float64(t[4]), np.float64(t[5]),
+                                          np.float64(t[6]), np.float64(t[7]), np.float64(t[8]))
+    for j in range(dst.size):
+        acc = (t8 * src[j + 8] + t0 * (src[j] + src[j + 16]) + t1 * (src[j + 1] + src[j + 15])
+               + t2 * (src[j + 2] + src[j + 14]) + t3 * (src[j + 3] + src[j + 13])
+               + t4 * (src[j + 4] + src[j + 12]) + t5 * (src[j + 5] + src[j + 11])
+               + t6 * (src[j + 6] + src[j + 10]) + t7 * (src[j + 7] + src[j + 9]))
+        dst[j] = np.floor((acc + 32768.0) * (1.0 / 65536.0))
+
+
+@njit(**KERNEL_OPTIONS)
+def vif_scale0_sums_8bit(x, y, taps, limit, table):
+    """``vif_scale_sums`` of scale 0 for 8-bit planes (``taps`` = ``TAPS[0]``): the same
+    integers, from uint32 lanes. Means round to Q8 after the vertical pass; the products
+    keep all their bits (libvmaf's shift is 0 at 8 bits)."""
+    h, w = x.shape
+    ring = np.empty((5, 17, w), np.uint32)
+    slots = np.empty(17, np.int64)
+    means = np.zeros((2, w + 16), np.uint32)
+    vertical = np.empty(w, np.uint32)
+    products = np.zeros((3, w + 16))
+    filtered = np.empty((2, w), np.uint32)
+    rows = np.empty((5, w))
+    args = np.empty((4, w))
+    acc = np.zeros(4, np.int64)
+    loaded = 0
+    for i in range(h):
+        while loaded <= min(h - 1, i + 8):
+            _load_ring_row(x, y, loaded, ring, loaded % 17)
+            loaded += 1
+        for k in range(17):
+            slots[k] = reflect101(i - 8 + k, h) % 17
+        for m in range(2):
+            _vertical17_u32(ring[m], slots, taps, np.uint32(128), np.uint32(8), means[m, 8:8 + w])
+        for m in range(3):
+            _vertical17_u32(ring[2 + m], slots, taps, np.uint32(0), np.uint32(0), vertical)
+            _to_float(vertical, products[m, 8:8 + w])
+        _mirror_rows(means, w, 8)
+        _mirror_rows(products, w, 8)
+        for m in range(2):
+            _horizontal17_u32(means[m], taps, filtered[m])
+        for m in range(3):
+            _horizontal17_q16(products[m], taps, rows[2 + m])
+        _log_arguments_u32(filtered, rows, limit, w, args)
+        _add_row_terms(args, w, table, acc)
+    return acc[0], acc[1], acc[2], acc[3]
+
+
+@njit(**KERNEL_OPTIONS)
+def vif_scale_maps(x, y, taps, taps_f, shifts, limit, table, num_map, den_map):
     """Per-pixel num and den of one scale (the terms ``vif_scale_sums`` adds up)."""
     h, w = x.shape
-    pad = taps.size // 2
-    v = np.zeros((5, w + 2 * pad))
-    rows = np.empty((5, w))
+    work = _work(h, w, taps.size // 2)
+    loaded = np.zeros(1, np.int64)
     args = np.empty((4, w))
     bits = args.view(np.int64)
     for i in range(h):
-        _row_moments(x, y, taps, i, shifts, v, rows)
-        _log_arguments(rows, limit, w, args)
+        _filtered_row(x, y, i, taps, taps_f, shifts, work, loaded)
+        _log_arguments_u32(work[5], work[6], limit, w, args)
         for j in range(w):
             s2 = args[3, j]
             if s2 >= 0.0:
@@ -276,61 +405,61 @@ def downsample(q, taps, shift, out):
 
     libvmaf's integer arithmetic: vertical sum rounded by ``shift`` (the bit depth from
     the input plane, 16 from a Q8 image), horizontal sum rounded by 16; mirrored borders.
-    Only the even rows are filtered; the horizontal pass reads the padded row as even and
-    odd halves, so tap k of output j reads even[j + k // 2] (k even) or odd[j + k // 2].
+    Every sum is below 65535 * 65536 + 2^15 < 2^32, so uint32 lanes are exact (``taps``
+    from ``TAPS``). Only the even rows are filtered; the horizontal pass reads the padded
+    row as even and odd halves, so tap k of output j reads even[j + k // 2] (k even) or
+    odd[j + k // 2].
     """
     h, w = q.shape
     r = taps.size // 2
     ho, wo = out.shape
-    buf = np.empty(w + 2 * r + 2)
+    buf = np.empty(w + 2 * r + 2, np.uint32)
     half_n = (w + 2 * r + 2) // 2
-    even = np.empty(half_n)
-    odd = np.empty(half_n)
+    even = np.empty(half_n, np.uint32)
+    odd = np.empty(half_n, np.uint32)
     mid = buf[r:r + w]
-    acc = np.empty(wo)
-    rnd = np.float64(1 << (shift - 1))
-    inv = 1.0 / np.float64(1 << shift)
+    acc = np.empty(wo, np.uint32)
+    rnd = np.uint32(1 << (shift - 1))
+    bits = np.uint32(shift)
     for oi in range(ho):
         i = 2 * oi
-        t = np.float64(taps[r])
+        t = taps[r]
         row = q[i]
         for j in range(w):
-            mid[j] = t * np.float64(row[j])
+            mid[j] = t * np.uint32(row[j])
         for k in range(r):
-            t = np.float64(taps[k])
+            t = taps[k]
             ra = q[reflect101(i - r + k, h)]
             rb = q[reflect101(i + r - k, h)]
             for j in range(w):
-                mid[j] += t * (np.float64(ra[j]) + np.float64(rb[j]))
+                mid[j] += t * (np.uint32(ra[j]) + np.uint32(rb[j]))
         for j in range(w):
-            mid[j] = np.floor((mid[j] + rnd) * inv)
+            mid[j] = (mid[j] + rnd) >> bits
         for f in range(1, r + 1):
             buf[r - f] = buf[r + f]
             buf[r + w - 1 + f] = buf[r + w - 1 - f]
         for m in range(half_n):
             even[m] = buf[2 * m]
             odd[m] = buf[2 * m + 1]
-        t = np.float64(taps[0])
+        t = taps[0]
         for j in range(wo):
             acc[j] = t * even[j]
         for k in range(1, 2 * r + 1):
-            t = np.float64(taps[k])
+            t = taps[k]
             src = even[k // 2:k // 2 + wo] if k % 2 == 0 else odd[k // 2:k // 2 + wo]
             for j in range(wo):
                 acc[j] += t * src[j]
         dst = out[oi]
         for j in range(wo):
-            dst[j] = np.uint16(np.floor((acc[j] + 32768.0) * (1.0 / 65536.0)))
+            dst[j] = np.uint16((acc[j] + np.uint32(32768)) >> np.uint32(16))
 
 
 def scale_shifts(scale: int, bit_depth: int) -> np.ndarray:
-    """(round, 2^-shift) of the vertical means, then of the vertical products, of ``scale``.
-
-    Scale 0 reads the native planes: means shift by the bit depth, products by
+    """The rounding shifts (bits) of the vertical means, then of the vertical products, of
+    ``scale``. Scale 0 reads the native planes: means shift by the bit depth, products by
     2 * (bit depth - 8) (not at all at 8 bits). Scales 1-3 read Q8 images: both shift by 16.
     """
-    mu, sq = (bit_depth, 2 * (bit_depth - 8)) if scale == 0 else (16, 16)
-    return np.array([(1 << mu) // 2, 2.0 ** -mu, (1 << sq) // 2, 2.0 ** -sq])
+    return np.array((bit_depth, 2 * (bit_depth - 8)) if scale == 0 else (16, 16), dtype=np.int64)
 
 
 def scale_ratio(num_log: int, den_log: int, num_non_log: int, den_non_log: int
@@ -371,10 +500,17 @@ def vif_sums(ref, dist, bit_depth, limit, work_q):
     num = np.zeros(4)
     den = np.zeros(4)
     for s, (qx, qy) in enumerate(scale_images(ref, dist, bit_depth, work_q)):
-        acc = vif_scale_sums(qx, qy, TAPS_F[s], scale_shifts(s, bit_depth), float(limit),
-                             LOG2_TABLE)
-        num[s], den[s] = scale_ratio(*acc)
+        num[s], den[s] = scale_ratio(*scale_sums(qx, qy, s, bit_depth, limit))
     return num, den
+
+
+def scale_sums(x, y, scale: int, bit_depth: int, limit: float):
+    """libvmaf's four accumulators of ``scale`` (see ``vif_scale_sums``), by the fastest
+    exact kernel for the input."""
+    if scale == 0 and bit_depth == 8:
+        return vif_scale0_sums_8bit(x, y, TAPS[0], float(limit), LOG2_TABLE)
+    return vif_scale_sums(x, y, TAPS[scale], TAPS_F[scale], scale_shifts(scale, bit_depth), float(limit),
+                          LOG2_TABLE)
 
 
 def scale_shapes(h: int, w: int) -> list[tuple[int, int]]:

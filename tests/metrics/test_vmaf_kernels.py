@@ -70,9 +70,11 @@ def test_vif_scale_accumulators_are_libvmaf_integers(scale, bit_depth):
     ref, dist = pair(shape, bit_depth, seed=scale)
     x, y = scale_images(ref, dist, bit_depth, scale)
     for limit in (100.0, 1.0):
-        got = vif.vif_scale_sums(x, y, vif.TAPS_F[scale], vif.scale_shifts(scale, bit_depth), limit,
+        expected = nv.vif_scale_terms(x, y, scale, bit_depth, limit)[2]
+        assert tuple(vif.scale_sums(x, y, scale, bit_depth, limit)) == expected  # the kernel scoring uses
+        got = vif.vif_scale_sums(x, y, vif.TAPS[scale], vif.TAPS_F[scale], vif.scale_shifts(scale, bit_depth), limit,
                                  vif.LOG2_TABLE)
-        assert tuple(got) == nv.vif_scale_terms(x, y, scale, bit_depth, limit)[2]
+        assert tuple(got) == expected                                                # the general one
 
 
 @pytest.mark.parametrize("bit_depth", [8, 16])
@@ -104,7 +106,7 @@ def test_vif_maps_add_up_to_the_sums():
     num_map = np.empty(ref.shape, np.float32)
     den_map = np.empty(ref.shape, np.float32)
     shifts = vif.scale_shifts(0, 8)
-    vif.vif_scale_maps(ref, dist, vif.TAPS_F[0], shifts, 100.0, vif.LOG2_TABLE, num_map, den_map)
+    vif.vif_scale_maps(ref, dist, vif.TAPS[0], vif.TAPS_F[0], shifts, 100.0, vif.LOG2_TABLE, num_map, den_map)
     num, den, _ = nv.vif_scale_terms(ref, dist, 0)
     np.testing.assert_allclose(num_map, num, rtol=0, atol=1e-6)
     np.testing.assert_allclose(den_map, den, rtol=0, atol=1e-6)
