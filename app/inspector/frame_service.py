@@ -24,8 +24,9 @@ from vqinspect.app.inspector.latest_request import LatestRequest
 from vqinspect.app.media.frame_cache import FrameCache
 from vqinspect.app.scoring.engine import colour_description
 from vqinspect.app.scoring.pairing import ClipPair
+from vqinspect.app.scoring.map_input import map_frame_input
 from vqinspect.app.scoring.spatial import crop_planes
-from vqinspect.metrics.registry import FrameInput, Metric
+from vqinspect.metrics.registry import Metric
 
 CACHE_BYTES = 256 * 2**20   # decoded planes per clip
 RGB_ENTRIES = 8
@@ -269,12 +270,11 @@ class FrameService:
 
     def _compute_map(self, metric: Metric, name: str, request: FrameRequest,
                      images: FrameImages) -> np.ndarray:
-        prev = None
-        if metric.needs_previous and request.frame > 0:
-            crop = request.pair.crop
-            prev = crop_planes(self._readers_for(request.pair)[0].frame(request.frame - 1), crop and crop.reference)
-        frame = FrameInput(images.ref_planes, images.dist_planes, request.pair.bit_depth,
-                           request.frame, prev, colour=colour_description(request.pair.reference))
+        crop = request.pair.crop and request.pair.crop.reference
+        reader = self._readers_for(request.pair)[0]
+        frame = map_frame_input(metric, request.frame, images.ref_planes, images.dist_planes,
+                                request.pair.bit_depth, lambda k: crop_planes(reader.frame(k), crop),
+                                colour_description(request.pair.reference))
         return np.asarray(metric.compute_map(frame, name), dtype=np.float32)
 
     def _readers_for(self, pair: ClipPair):

@@ -15,8 +15,9 @@ import numpy as np
 
 from vqinspect.app.display import screen, heatmap, scope_figure
 from vqinspect.app.scoring.engine import colour_description
+from vqinspect.app.scoring.map_input import map_frame_input
 from vqinspect.app.scoring.spatial import crop_planes
-from vqinspect.metrics.registry import FrameInput, Metric
+from vqinspect.metrics.registry import Metric
 
 CROP_SIZE = (480, 270)
 DIFF_GAIN = 4.0
@@ -174,10 +175,10 @@ class ReportImageRenderer:
     def _map(self, frame: int, ref: tuple, dist: tuple) -> np.ndarray | None:
         if self.map_metric is None:
             return None
-        prev = None
-        if self.map_metric.needs_previous and frame > 0:
-            prev = crop_planes(self._readers[0].frame(frame - 1), self.pair.crop and self.pair.crop.reference)
-        data = FrameInput(ref, dist, self.pair.bit_depth, frame, prev, colour=colour_description(self.pair.reference))
+        crop = self.pair.crop and self.pair.crop.reference
+        data = map_frame_input(self.map_metric, frame, ref, dist, self.pair.bit_depth,
+                               lambda k: crop_planes(self._readers[0].frame(k), crop),
+                               colour_description(self.pair.reference))
         return np.asarray(self.map_metric.compute_map(data, self.map_name), dtype=np.float32)
 
     def _heatmap_panel(self, values: np.ndarray, style: heatmap.MapStyle, crop: Crop,
