@@ -1,9 +1,10 @@
 """ADM3 and AIM (VMAF v1 models) as libvmaf's integer ``adm`` extractor computes them.
 
-Same db2 wavelet as ``adm.py`` (its ``dwt2`` is reused), but every later step runs in
-libvmaf's fixed-point arithmetic with the options of the v1 models: CSF mode 2 (the
-Barten-Watson blend tables for a viewing distance and reference display height), an
-enhancement gain limit, a noise weight, the detail-loss weight and a floor.
+Same db2 wavelet as ``adm.py`` (its ``dwt2``, computed row by row in int32 or exact
+float64 lanes), but every later step runs in libvmaf's fixed-point arithmetic with the
+options of the v1 models: CSF mode 2 (the Barten-Watson blend tables for a viewing
+distance and reference display height), an enhancement gain limit, a noise weight, the
+detail-loss weight and a floor.
 
 Per level: the distorted bands are split into a restored part r and an additive part a
 (integer reciprocal table); DLM masks the CSF-weighted r by a threshold built from the
@@ -85,6 +86,131 @@ _WORK = Workspace()
 """Per-thread band buffers, reused from frame to frame (fresh ones cost page faults)."""
 
 
+LO0, LO1, LO2, LO3 = adm.DB2_LO
+HI0, HI1, HI2, HI3 = adm.DB2_HI
+"""db2 taps as module constants, so that numba folds them into the row loops."""
+
+
+@njit(**KERNEL_OPTIONS)
+def _int_edge(row, j, lo_out, hi_out):
+    """Horizontal output ``j`` of a level-0 int32 row with mirrored reads (the row ends)."""
+    w = row.size
+    a0 = row[adm._src_index(2 * j - 1, w)]
+    a1 = row[adm._src_index(2 * j, w)]
+    a2 = row[adm._src_index(2 * j + 1, w)]
+    a3 = row[adm._src_index(2 * j + 2, w)]
+    lo_out[j] = np.int32(LO0 * a0 + LO1 * a1 + LO2 * a2 + LO3 * a3 + 32768) >> 16
+    hi_out[j] = np.int32(HI0 * a0 + HI1 * a1 + HI2 * a2 + HI3 * a3 + 32768) >> 16
+
+
+@njit(**KERNEL_OPTIONS)
+def _int_horizontal(row, even, odd, lo_out, hi_out):
+    """Low and high horizontal outputs of one level-0 int32 row: the row is split into its
+    even and odd samples first, so that the taps read contiguous int32 lanes."""
+    w = row.size
+    for j in range(w // 2):
+        even[j] = row[2 * j]
+        odd[j] = row[2 * j + 1]
+    if w % 2:
+        even[w // 2] = row[w - 1]
+    inner = (w - 1) // 2  # outputs 1 .. inner - 1 need no mirroring
+    for j in range(1, inner):
+        a0 = odd[j - 1]
+        a1 = even[j]
+        a2 = odd[j]
+        a3 = even[j + 1]
+        lo_out[j] = np.int32(LO0 * a0 + LO1 * a1 + LO2 * a2 + LO3 * a3 + 32768) >> 16
+        hi_out[j] = np.int32(HI0 * a0 + HI1 * a1 + HI2 * a2 + HI3 * a3 + 32768) >> 16
+    _int_edge(row, 0, lo_out, hi_out)
+    for j in range(max(inner, 1), lo_out.size):
+        _int_edge(row, j, lo_out, hi_out)
+
+
+@njit(**KERNEL_OPTIONS)
+def _int_dwt_row(src, i, bit_depth, tlo, thi, even, odd, a_out, v_out, h_out, d_out):
+    """Row ``i`` of the four level-0 bands (``adm.dwt2``) for depths up to 12 bits, in int32
+    lanes (twice as many per vector as int64): every sum fits, as the vertical outputs stay
+    within +-27411 and the horizontal sums within 54822 * 27411 + 2^15 < 2^31."""
+    h, w = src.shape
+    vshift = np.uint32(bit_depth) & np.uint32(31)  # known < 32: the shift stays in int32 lanes
+    vadd = np.int32(1 << (bit_depth - 1))
+    off = vadd - np.int32(adm.DB2_LO_SUM) * vadd  # libvmaf centres the plane on mid-grey
+    s0 = src[adm._src_index(2 * i - 1, h)]
+    s1 = src[adm._src_index(2 * i, h)]
+    s2 = src[adm._src_index(2 * i + 1, h)]
+    s3 = src[adm._src_index(2 * i + 2, h)]
+    for j in range(w):
+        a0 = np.int32(s0[j])
+        a1 = np.int32(s1[j])
+        a2 = np.int32(s2[j])
+        a3 = np.int32(s3[j])
+        tlo[j] = np.int32(np.int32(LO0 * a0 + LO1 * a1 + LO2 * a2 + LO3 * a3 + off) >> vshift)
+        thi[j] = np.int32(np.int32(HI0 * a0 + HI1 * a1 + HI2 * a2 + HI3 * a3 + vadd) >> vshift)
+    _int_horizontal(tlo, even, odd, a_out, v_out)
+    _int_horizontal(thi, even, odd, h_out, d_out)
+
+
+@njit(**KERNEL_OPTIONS)
+def _float_edge(row, j, add, inv, lo_out, hi_out):
+    """``_int_edge`` in float64 lanes (see ``_float_dwt_row``)."""
+    w = row.size
+    a0 = row[adm._src_index(2 * j - 1, w)]
+    a1 = row[adm._src_index(2 * j, w)]
+    a2 = row[adm._src_index(2 * j + 1, w)]
+    a3 = row[adm._src_index(2 * j + 2, w)]
+    lo_out[j] = np.int32(np.floor((LO0 * a0 + LO1 * a1 + LO2 * a2 + LO3 * a3 + add) * inv))
+    hi_out[j] = np.int32(np.floor((HI0 * a0 + HI1 * a1 + HI2 * a2 + HI3 * a3 + add) * inv))
+
+
+@njit(**KERNEL_OPTIONS)
+def _float_horizontal(row, even, odd, add, inv, lo_out, hi_out):
+    """``_int_horizontal`` in float64 lanes (see ``_float_dwt_row``)."""
+    w = row.size
+    for j in range(w // 2):
+        even[j] = row[2 * j]
+        odd[j] = row[2 * j + 1]
+    if w % 2:
+        even[w // 2] = row[w - 1]
+    inner = (w - 1) // 2
+    for j in range(1, inner):
+        a0 = odd[j - 1]
+        a1 = even[j]
+        a2 = odd[j]
+        a3 = even[j + 1]
+        lo_out[j] = np.int32(np.floor((LO0 * a0 + LO1 * a1 + LO2 * a2 + LO3 * a3 + add) * inv))
+        hi_out[j] = np.int32(np.floor((HI0 * a0 + HI1 * a1 + HI2 * a2 + HI3 * a3 + add) * inv))
+    _float_edge(row, 0, add, inv, lo_out, hi_out)
+    for j in range(max(inner, 1), lo_out.size):
+        _float_edge(row, j, add, inv, lo_out, hi_out)
+
+
+@njit(**KERNEL_OPTIONS)
+def _float_dwt_row(src, i, level, bit_depth, tlo, thi, even, odd, a_out, v_out, h_out, d_out):
+    """Row ``i`` of the four bands of a level (``adm.dwt2``) in float64 lanes: every sum is
+    an integer below 2^47 (|samples| < 2^31 times taps summing to 54822), exact in float64
+    so that FMAs cannot change it, and each shift is the floor of an exact power-of-two
+    product (float64 FMAs run several times faster than int64 multiplies)."""
+    h, w = src.shape
+    vadd, vshift, hadd, hshift = adm._shifts(level, bit_depth)
+    vinv = 1.0 / np.float64(1 << vshift)
+    hinv = 1.0 / np.float64(1 << hshift)
+    va = np.float64(vadd)
+    centre = np.float64(adm.DB2_LO_SUM * vadd if level == 0 else 0)
+    s0 = src[adm._src_index(2 * i - 1, h)]
+    s1 = src[adm._src_index(2 * i, h)]
+    s2 = src[adm._src_index(2 * i + 1, h)]
+    s3 = src[adm._src_index(2 * i + 2, h)]
+    for j in range(w):
+        a0 = np.float64(s0[j])
+        a1 = np.float64(s1[j])
+        a2 = np.float64(s2[j])
+        a3 = np.float64(s3[j])
+        tlo[j] = np.floor((LO0 * a0 + LO1 * a1 + LO2 * a2 + LO3 * a3 - centre + va) * vinv)
+        thi[j] = np.floor((HI0 * a0 + HI1 * a1 + HI2 * a2 + HI3 * a3 + va) * vinv)
+    _float_horizontal(tlo, even, odd, np.float64(hadd), hinv, a_out, v_out)
+    _float_horizontal(thi, even, odd, np.float64(hadd), hinv, h_out, d_out)
+
+
 @njit(**KERNEL_OPTIONS)
 def _restored(o, t, level, angle, egl):
     """libvmaf's restored part of one distorted band sample ``t`` given the reference ``o``.
@@ -109,32 +235,70 @@ def _restored(o, t, level, angle, egl):
 
 
 @njit(**KERNEL_OPTIONS)
-def decouple(ref, dis, level, egl, r, a):
-    """Restored ``r`` and additive ``a`` parts (3, h, w) of the distorted (h, v, d) bands."""
-    _, h, w = ref.shape
+def _decouple_row(ref, dis, i, level, egl, r, a, j0, j1):
+    """Columns [j0, j1) of row ``i``: restored ``r`` and additive ``a`` parts (3, w) of the
+    distorted (h, v, d) bands ``dis`` (3, h, w) given the reference ``ref``."""
     cos2 = np.float64(COS_1DEG_SQ)
+    # row views starting at j0 and a loop from 0: the loop vectorises (with the column
+    # range in the indices, numba's negative-index wrap-around defeats it)
+    oh_row, ov_row, od_row = ref[0, i, j0:j1], ref[1, i, j0:j1], ref[2, i, j0:j1]
+    th_row, tv_row, td_row = dis[0, i, j0:j1], dis[1, i, j0:j1], dis[2, i, j0:j1]
+    rh_row, rv_row, rd_row = r[0, j0:j1], r[1, j0:j1], r[2, j0:j1]
+    ah_row, av_row, ad_row = a[0, j0:j1], a[1, j0:j1], a[2, j0:j1]
+    for j in range(oh_row.size):
+        oh = np.int64(oh_row[j])
+        ov = np.int64(ov_row[j])
+        th = np.int64(th_row[j])
+        tv = np.int64(tv_row[j])
+        f_ot = np.float64(np.float32(oh * th + ov * tv)) / 4096.0
+        f_om = np.float64(np.float32(oh * oh + ov * ov)) / 4096.0
+        f_tm = np.float64(np.float32(th * th + tv * tv)) / 4096.0
+        angle = f_ot >= 0.0 and f_ot * f_ot >= cos2 * f_om * f_tm
+        rh = _restored(oh, th, level, angle, egl)
+        rv = _restored(ov, tv, level, angle, egl)
+        td = np.int64(td_row[j])
+        rd = _restored(np.int64(od_row[j]), td, level, angle, egl)
+        rh_row[j] = rh
+        rv_row[j] = rv
+        rd_row[j] = rd
+        ah_row[j] = th - rh
+        av_row[j] = tv - rv
+        ad_row[j] = td - rd
+
+
+@njit(**KERNEL_OPTIONS)
+def decouple(ref, dis, level, egl, r, a):
+    """Restored ``r`` and additive ``a`` parts (3, h, w) of the distorted (h, v, d) bands
+    (the whole-band form of the row kernel ``level_pass`` streams; the tests check it)."""
+    _, h, w = ref.shape
     for i in range(h):
-        oh_row, ov_row, od_row = ref[0, i], ref[1, i], ref[2, i]
-        th_row, tv_row, td_row = dis[0, i], dis[1, i], dis[2, i]
-        for j in range(w):
-            oh = np.int64(oh_row[j])
-            ov = np.int64(ov_row[j])
-            th = np.int64(th_row[j])
-            tv = np.int64(tv_row[j])
-            f_ot = np.float64(np.float32(oh * th + ov * tv)) / 4096.0
-            f_om = np.float64(np.float32(oh * oh + ov * ov)) / 4096.0
-            f_tm = np.float64(np.float32(th * th + tv * tv)) / 4096.0
-            angle = f_ot >= 0.0 and f_ot * f_ot >= cos2 * f_om * f_tm
-            rh = _restored(oh, th, level, angle, egl)
-            rv = _restored(ov, tv, level, angle, egl)
-            td = np.int64(td_row[j])
-            rd = _restored(np.int64(od_row[j]), td, level, angle, egl)
-            r[0, i, j] = rh
-            r[1, i, j] = rv
-            r[2, i, j] = rd
-            a[0, i, j] = th - rh
-            a[1, i, j] = tv - rv
-            a[2, i, j] = td - rd
+        _decouple_row(ref, dis, i, level, egl, r[:, i], a[:, i], 0, w)
+
+
+@njit(**KERNEL_OPTIONS)
+def _masker_row(x, level, fac, srow, crow, j0, j1):
+    """One row of the masker's maps (see ``masker_maps``) from its (3, w) bands ``x``."""
+    for b in range(3):
+        ib = np.int64(np.int32(fac[b]))  # < 2^31: lets LLVM use 32x32-bit multiplies
+        add = np.int64(65535 if b == 2 else 16384)
+        sh = np.int64(17 if b == 2 else 15)
+        src, srow_b, crow_b = x[b, j0:j1], srow[j0:j1], crow[j0:j1]  # loops from 0 vectorise
+        for j in range(src.size):
+            v = np.int64(src[j])
+            if level == 0:
+                c = abs(np.int64(np.int16((ib * v + add) >> sh)))
+                f = np.int64(np.int16((4369 * c + 2048) >> 12))
+                cc = np.int64(np.int16((8738 * c + 2048) >> 12))
+            else:
+                c = abs(np.int64(np.int32((ib * v + (1 << 27)) >> 28)))
+                f = np.int64(np.int32((I4_ONE_BY_30 * c + WRAPPED_HALF) >> 32))
+                cc = np.int64(np.int32((I4_ONE_BY_15 * c + WRAPPED_HALF) >> 32))
+            if b == 0:
+                srow_b[j] = f
+                crow_b[j] = cc
+            else:
+                srow_b[j] += f
+                crow_b[j] += cc
 
 
 @njit(**KERNEL_OPTIONS)
@@ -143,30 +307,8 @@ def masker_maps(x, level, fac, s_out, c_out):
     ``s_out`` the 1/30 terms each pixel gives its 8 neighbours, ``c_out`` the 1/15 term
     it gives itself (libvmaf's adm_csf / i4_adm_csf maps of the CSF-weighted bands)."""
     _, h, w = x.shape
-    for b in range(3):
-        ib = np.int64(fac[b])
-        add = np.int64(65535 if b == 2 else 16384)
-        sh = np.int64(17 if b == 2 else 15)
-        for i in range(h):
-            src = x[b, i]
-            srow = s_out[i]
-            crow = c_out[i]
-            for j in range(w):
-                v = np.int64(src[j])
-                if level == 0:
-                    c = abs(np.int64(np.int16((ib * v + add) >> sh)))
-                    f = np.int64(np.int16((4369 * c + 2048) >> 12))
-                    cc = np.int64(np.int16((8738 * c + 2048) >> 12))
-                else:
-                    c = abs(np.int64(np.int32((ib * v + (1 << 27)) >> 28)))
-                    f = np.int64(np.int32((I4_ONE_BY_30 * c + WRAPPED_HALF) >> 32))
-                    cc = np.int64(np.int32((I4_ONE_BY_15 * c + WRAPPED_HALF) >> 32))
-                if b == 0:
-                    srow[j] = f
-                    crow[j] = cc
-                else:
-                    srow[j] += f
-                    crow[j] += cc
+    for i in range(h):
+        _masker_row(x[:, i], level, fac, s_out[i], c_out[i], 0, w)
 
 
 @njit(**KERNEL_OPTIONS)
@@ -180,18 +322,81 @@ def _mirror(i, n):
 
 
 @njit(**KERNEL_OPTIONS)
-def _threshold_row(s, c, i, left, right, col, thr):
-    """Masking threshold of row ``i`` over columns [left, right) into ``thr[left:right]``:
-    the 3x3 sum of ``s`` minus its centre, plus ``c`` (int32, as libvmaf stores it)."""
-    h, w = s.shape
-    su, sm, sd = s[_mirror(i - 1, h)], s[i], s[_mirror(i + 1, h)]
-    for j in range(w):
-        col[j + 1] = su[j] + sm[j] + sd[j]
+def _masked_shifts(level, h, w):
+    """(pre_add, pre_sh, sub[3], q[3], column shift[3], row shift, row add) of a level."""
+    if level == 0:
+        c_hv = np.int64(math.ceil(math.log2(w) - 4))
+        c_d = np.int64(math.ceil(math.log2(w) - 3))
+    else:
+        c_hv = np.int64(math.ceil(math.log2(w)))
+        c_d = c_hv
+    rs = np.int64(math.ceil(math.log2(h)))
+    add_r = (np.int64(1) << (rs - 1)) if rs > 0 else np.int64(0)
+    if level == 0:  # x = |i32(z * I)| - i32(thr << sub)
+        pre_add, pre_sh = np.int64(0), np.int64(0)
+        subs = np.array([10, 10, 12], np.int64)
+        qs = np.array([29, 29, 30], np.int64)
+    else:  # x = |i32((z * I + 2^27) >> 28)| - thr
+        pre_add, pre_sh = np.int64(1 << 27), np.int64(28)
+        subs = np.zeros(3, np.int64)
+        qs = np.full(3, 30, np.int64)
+    css = np.array([c_hv, c_hv, c_d], np.int64)
+    return pre_add, pre_sh, subs, qs, css, rs, add_r
+
+
+@njit(**KERNEL_OPTIONS)
+def _masked_row(z, su, sm, sd, crow, level, fac, left, right, shifts, col, thr, acc,
+                units, prow):
+    """Masked numerator terms of one row over columns [left, right) into ``acc`` (int64[3]).
+
+    ``z`` (3, w) is the row of the band set masked, ``su``/``sm``/``sd`` the masker's 1/30
+    map at the rows above, at and below (mirrored), ``crow`` its 1/15 map; the masking
+    threshold is the 3x3 sum of the 1/30 map minus its centre plus the 1/15 term (int32, as
+    libvmaf stores it). When ``prow`` has shape (3, w), each pixel's x^3 times ``units``
+    is stored into it. Only columns [left - 1, right + 1) of the maps are read.
+    """
+    w = sm.size
+    pre_add, pre_sh, subs, qs, css, rs, add_r = shifts
+    j0, j1 = max(left - 1, 0), min(right + 1, w)
+    n = right - left
+    # slices and loops from 0 vectorise (see _decouple_row); col[j + 1]: column j's sum
+    sums, above, centre, below = col[j0 + 1:j1 + 1], su[j0:j1], sm[j0:j1], sd[j0:j1]
+    for j in range(sums.size):
+        sums[j] = above[j] + centre[j] + below[j]
     col[0] = col[2]
     col[w + 1] = col[w]
-    crow = c[i]
-    for j in range(left, right):
-        thr[j] = np.int64(np.int32(col[j] + col[j + 1] + col[j + 2] - sm[j] + crow[j]))
+    c0, c1, c2, smid, cmid, t = (col[left:right], col[left + 1:right + 1], col[left + 2:right + 2],
+                                 sm[left:right], crow[left:right], thr[:n])
+    for j in range(n):
+        t[j] = np.int64(np.int32(c0[j] + c1[j] + c2[j] - smid[j] + cmid[j]))
+    store = prow.shape[1] == w
+    for b in range(3):
+        ib = np.int64(np.int32(fac[b]))  # < 2^31: lets LLVM use 32x32-bit multiplies
+        sub, q, cs = subs[b], qs[b], css[b]
+        add_q = np.int64(1) << (q - 1)
+        add_c = (np.int64(1) << (cs - 1)) if cs > 0 else np.int64(0)
+        zrow = z[b, left:right]
+        inner = np.int64(0)
+        if store:
+            prow_b = prow[b, left:right]
+            for j in range(n):
+                v = _masked_cube(zrow[j], ib, pre_add, pre_sh, t[j], sub, add_q, q, add_c, cs)
+                inner += v
+                prow_b[j] = v * units[b]
+        else:  # summed as made: no per-pixel array (much faster)
+            for j in range(n):
+                inner += _masked_cube(zrow[j], ib, pre_add, pre_sh, t[j], sub, add_q, q, add_c, cs)
+        acc[b] += (inner + add_r) >> rs
+
+
+@njit(**KERNEL_OPTIONS)
+def _masked_cube(z, ib, pre_add, pre_sh, thr, sub, add_q, q, add_c, cs):
+    """One pixel's masked x^3 term: x = |csf z| - threshold, floored at 0, cubed in
+    libvmaf's fixed point (int32 square rounding, then the column shift)."""
+    xb = abs(np.int64(np.int32((np.int64(z) * ib + pre_add) >> pre_sh)))
+    x = max(xb - np.int64(np.int32(thr << sub)), np.int64(0))
+    xsq = np.int64(np.int32((x * x + add_q) >> q))
+    return (xsq * x + add_c) >> cs
 
 
 @njit(**KERNEL_OPTIONS)
@@ -203,77 +408,116 @@ def masked_sums(z, s, c, level, fac, top, bottom, left, right, acc, units, plane
     orientation (times ``units``: on the scale of the float sums) is stored into it.
     """
     _, h, w = z.shape
-    store = planes.shape[1] == h
-    if level == 0:
-        c_hv = np.int64(math.ceil(math.log2(w) - 4))
-        c_d = np.int64(math.ceil(math.log2(w) - 3))
-    else:
-        c_hv = np.int64(math.ceil(math.log2(w)))
-        c_d = c_hv
-    rs = np.int64(math.ceil(math.log2(h)))
-    add_r = (np.int64(1) << (rs - 1)) if rs > 0 else np.int64(0)
-    col = np.empty(w + 2, np.int64)
+    shifts = _masked_shifts(level, h, w)
+    col = np.zeros(w + 2, np.int64)
     thr = np.zeros(w, np.int64)
-    vals = np.zeros(w, np.int64)
-    if level == 0:  # x = |i32(z * I)| - i32(thr << sub)
-        pre_add, pre_sh = np.int64(0), np.int64(0)
-        subs = np.array([10, 10, 12], np.int64)
-        qs = np.array([29, 29, 30], np.int64)
-    else:  # x = |i32((z * I + 2^27) >> 28)| - thr
-        pre_add, pre_sh = np.int64(1 << 27), np.int64(28)
-        subs = np.zeros(3, np.int64)
-        qs = np.full(3, 30, np.int64)
-    css = np.array([c_hv, c_hv, c_d], np.int64)
+    store = planes.shape[1] == h
+    no_row = np.zeros((3, 0), np.float64)
     for i in range(top, bottom):
-        _threshold_row(s, c, i, left, right, col, thr)
-        for b in range(3):
-            ib = np.int64(fac[b])
-            sub, q, cs = subs[b], qs[b], css[b]
-            add_q = np.int64(1) << (q - 1)
-            add_c = (np.int64(1) << (cs - 1)) if cs > 0 else np.int64(0)
-            zrow = z[b, i]
-            for j in range(left, right):
-                xb = abs(np.int64(np.int32((np.int64(zrow[j]) * ib + pre_add) >> pre_sh)))
-                x = max(xb - np.int64(np.int32(thr[j] << sub)), np.int64(0))
-                xsq = np.int64(np.int32((x * x + add_q) >> q))
-                vals[j] = (xsq * x + add_c) >> cs
-            inner = np.int64(0)
-            for j in range(left, right):
-                inner += vals[j]
-            acc[b] += (inner + add_r) >> rs
-            if store:
-                for j in range(left, right):
-                    planes[b, i, j] = vals[j] * units[b]
+        prow = planes[:, i] if store else no_row
+        _masked_row(z[:, i], s[_mirror(i - 1, h)], s[i], s[_mirror(i + 1, h)], c[i], level, fac,
+                    left, right, shifts, col, thr, acc, units, prow)
 
 
 @njit(**KERNEL_OPTIONS)
-def den_sums(ref, level, top, bottom, left, right, acc):
-    """Reference energy accumulators (h, v, d) over the region into ``acc`` (int64[3])."""
-    area = (bottom - top) * (right - left)
+def _den_row(ref, i, level, left, right, shifts, acc):
+    """Reference energy of row ``i`` over columns [left, right) into ``acc`` (int64[3])."""
+    sq, cs, add_c, rs, add_r = shifts
+    for b in range(3):
+        row = ref[b, i, left:right]  # a loop from 0 vectorises (see _decouple_row)
+        inner = np.int64(0)
+        if level == 0:
+            for j in range(row.size):
+                o = abs(np.int64(row[j]))
+                inner += o * o * o
+        else:
+            for j in range(row.size):
+                o = abs(np.int64(row[j]))
+                q = (np.uint64(o * o) + (np.uint64(1) << np.uint64(sq))) >> np.uint64(sq)
+                inner += np.int64((q * np.uint64(o) + np.uint64(add_c)) >> np.uint64(cs))
+        acc[b] += (inner + add_r) >> rs
+
+
+@njit(**KERNEL_OPTIONS)
+def _den_shifts(level, top, bottom, left, right):
+    """(square shift, column shift, its add, row shift, its add) of ``_den_row``; level 0
+    rounds each row by a shift of the whole area (no column shift)."""
     if level == 0:
+        area = (bottom - top) * (right - left)
         sa = max(np.int64(math.ceil(math.log2(area) - 20)), np.int64(0))
         add_a = (np.int64(1) << (sa - 1)) if sa > 0 else np.int64(0)
-        for b in range(3):
-            for i in range(top, bottom):
-                inner = np.int64(0)
-                for j in range(left, right):
-                    o = abs(np.int64(ref[b, i, j]))
-                    inner += o * o * o
-                acc[b] += (inner + add_a) >> sa
-        return
-    sq = 30 if level == 2 else 31
+        return np.int64(0), np.int64(0), np.int64(0), sa, add_a
+    sq = np.int64(30 if level == 2 else 31)
     cs = np.int64(math.ceil(math.log2(right - left)))
     rs = np.int64(math.ceil(math.log2(bottom - top)))
     add_c = (np.int64(1) << (cs - 1)) if cs > 0 else np.int64(0)
     add_r = (np.int64(1) << (rs - 1)) if rs > 0 else np.int64(0)
-    for b in range(3):
-        for i in range(top, bottom):
-            inner = np.int64(0)
-            for j in range(left, right):
-                o = abs(np.int64(ref[b, i, j]))
-                q = (np.uint64(o * o) + (np.uint64(1) << np.uint64(sq))) >> np.uint64(sq)
-                inner += np.int64((q * np.uint64(o) + np.uint64(add_c)) >> np.uint64(cs))
-            acc[b] += (inner + add_r) >> rs
+    return sq, cs, add_c, rs, add_r
+
+
+@njit(**KERNEL_OPTIONS)
+def level_pass(src_r, src_d, level, bit_depth, egl, fac, top, bottom, left, right, den, dlm,
+               aim, units, dlm_planes, aim_planes, a_r, a_d, band_r, band_d):
+    """One ADM level of the two pictures (native luma at level 0, the previous ``a`` band
+    after): the wavelet step writes the ``a`` bands (``a_r``, ``a_d``, the next level's
+    input), and the level's integer accumulators (h, v, d) over the region are added:
+    reference energy into ``den``, DLM (r masked by a) into ``dlm``, AIM (a masked by r)
+    into ``aim``.
+
+    Everything streams by band row: row i of the (h, v, d) bands is made, decoupled and its
+    masker maps computed into 3-row rings, then row i - 1 (whose neighbours are ready) is
+    masked; so the (h, v, d) bands, r, a and the maps never go out to memory. ``band_r``/``band_d``
+    hold the (h, v, d) bands: (3, 1, w) row buffers, or (3, h, w) to keep them whole.
+    Only the region and its one-sample margin are decoupled and masked. Per-pixel x^3
+    terms go to ``dlm_planes``/``aim_planes`` when they have shape (3, h, w).
+    """
+    h, w = a_r.shape
+    keep = band_r.shape[1] == h
+    i0, i1 = max(top - 1, 0), min(bottom + 1, h)
+    j0, j1 = max(left - 1, 0), min(right + 1, w)
+    int_lanes = level == 0 and bit_depth <= 12
+    sw = src_r.shape[1]
+    itlo, ithi = np.zeros(sw, np.int32), np.zeros(sw, np.int32)
+    ieven, iodd = np.zeros(sw // 2 + 1, np.int32), np.zeros(sw // 2 + 1, np.int32)
+    ftlo, fthi = np.zeros(sw, np.float64), np.zeros(sw, np.float64)
+    feven, fodd = np.zeros(sw // 2 + 1, np.float64), np.zeros(sw // 2 + 1, np.float64)
+    r = np.zeros((3, 3, w), np.int32)  # ring slot, band, column
+    a = np.zeros((3, 3, w), np.int32)
+    s_a = np.zeros((3, w), np.int32)  # a's maps mask r (DLM), r's maps mask a (AIM)
+    c_a = np.zeros((3, w), np.int32)
+    s_r = np.zeros((3, w), np.int32)
+    c_r = np.zeros((3, w), np.int32)
+    col = np.zeros(w + 2, np.int64)
+    thr = np.zeros(w, np.int64)
+    shifts = _masked_shifts(level, h, w)
+    den_shifts = _den_shifts(level, top, bottom, left, right)
+    store = dlm_planes.shape[1] == h
+    no_row = np.zeros((3, 0), np.float64)
+    for i in range(h + 1):
+        if i < h:  # every row of the a band: the next level reads it whole
+            bi = i if keep else 0
+            for src, ao, bands in ((src_r, a_r, band_r), (src_d, a_d, band_d)):
+                if int_lanes:
+                    _int_dwt_row(src, i, bit_depth, itlo, ithi, ieven, iodd, ao[i],
+                                 bands[1, bi], bands[0, bi], bands[2, bi])
+                else:
+                    _float_dwt_row(src, i, level, bit_depth, ftlo, fthi, feven, fodd, ao[i],
+                                   bands[1, bi], bands[0, bi], bands[2, bi])
+            if i0 <= i < i1:
+                k = i % 3
+                _decouple_row(band_r, band_d, bi, level, egl, r[k], a[k], j0, j1)
+                _masker_row(a[k], level, fac, s_a[k], c_a[k], j0, j1)
+                _masker_row(r[k], level, fac, s_r[k], c_r[k], j0, j1)
+                if top <= i < bottom:
+                    _den_row(band_r, bi, level, left, right, den_shifts, den)
+        q = i - 1
+        if q < top or q >= bottom:
+            continue
+        up, mid, dn = _mirror(q - 1, h) % 3, q % 3, _mirror(q + 1, h) % 3
+        _masked_row(r[mid], s_a[up], s_a[mid], s_a[dn], c_a[mid], level, fac, left, right,
+                    shifts, col, thr, dlm, units, dlm_planes[:, q] if store else no_row)
+        _masked_row(a[mid], s_r[up], s_r[mid], s_r[dn], c_r[mid], level, fac, left, right,
+                    shifts, col, thr, aim, units, aim_planes[:, q] if store else no_row)
 
 
 def _cbrt32(x: float) -> np.float32:
@@ -329,19 +573,28 @@ def adm3_scores(ref: np.ndarray, dis: np.ndarray, bit_depth: int, opts: AdmOptio
     scales = []
     maps = [] if planes else None
     for level, (h, w) in enumerate(level_shapes(h0, w0)):
-        rb = _WORK.array(f"rb{level}", (4, h, w), np.int32)
-        db = _WORK.array(f"db{level}", (4, h, w), np.int32)
-        adm.dwt2(src_r, level, bit_depth, rb)
-        adm.dwt2(src_d, level, bit_depth, db)
-        src_r, src_d = rb[3], db[3]
-        o, t = rb[:3], db[:3]
-        r = _WORK.array("r", (3, h, w), np.int32)
-        a = _WORK.array("a", (3, h, w), np.int32)
-        decouple(o, t, level, float(opts.enhn_gain_limit), r, a)
         top, bottom, left, right = adm.region(h, w)
         area = (bottom - top) * (right - left)
-        dacc = np.zeros(3, np.int64)
-        den_sums(o, level, top, bottom, left, right, dacc)
+        if level == 0:
+            rsh = math.ceil(math.log2(h))
+            pend = [2.0 ** (52 - math.ceil(math.log2(w) - 4) - rsh)] * 2 \
+                + [2.0 ** (57 - math.ceil(math.log2(w) - 3) - rsh)]
+        else:
+            p = (45, 39, 36)[level - 1]
+            pend = [2.0 ** (p - math.ceil(math.log2(w)) - math.ceil(math.log2(h)))] * 3
+        units = np.array([2.0 ** (math.log2(pend[b]) + math.ceil(math.log2(h))) for b in range(3)])
+        shape = (3, h, w) if planes else (3, 0, 0)
+        dlm_plane, aim_plane = np.zeros(shape), np.zeros(shape)
+        dacc, nacc, aacc = np.zeros(3, np.int64), np.zeros(3, np.int64), np.zeros(3, np.int64)
+        a_r = _WORK.array(f"a_r{level}", (h, w), np.int32)
+        a_d = _WORK.array(f"a_d{level}", (h, w), np.int32)
+        rows = h if planes else 1
+        band_r = _WORK.array(f"band_r{level}", (3, rows, w), np.int32)
+        band_d = _WORK.array(f"band_d{level}", (3, rows, w), np.int32)
+        level_pass(src_r, src_d, level, bit_depth, float(opts.enhn_gain_limit), ifac[level],
+                   top, bottom, left, right, dacc, nacc, aacc, 1.0 / units, dlm_plane, aim_plane,
+                   a_r, a_d, band_r, band_d)
+        src_r, src_d = a_r, a_d
         if level == 0:
             sa = max(math.ceil(math.log2(area) - 20), 0)
             scale_den = 2.0 ** (18 - sa)
@@ -353,33 +606,15 @@ def adm3_scores(ref: np.ndarray, dis: np.ndarray, bit_depth: int, opts: AdmOptio
         noise = _cbrt32(area * opts.noise_weight)
         den_level = _sum3(np.float32(_cbrt32(dacc[b] / scale_den * float(fb[b]) ** 3) + noise)
                           for b in range(3))
-        if level == 0:
-            rsh = math.ceil(math.log2(h))
-            pend = [2.0 ** (52 - math.ceil(math.log2(w) - 4) - rsh)] * 2 \
-                + [2.0 ** (57 - math.ceil(math.log2(w) - 3) - rsh)]
-        else:
-            p = (45, 39, 36)[level - 1]
-            pend = [2.0 ** (p - math.ceil(math.log2(w)) - math.ceil(math.log2(h)))] * 3
-        sm = _WORK.array("s", (h, w), np.int32)
-        cm = _WORK.array("c", (h, w), np.int32)
         levels = []
-        level_planes = []
-        for z, masker, nw in ((r, a, opts.noise_weight), (a, r, 0.0)):
-            masker_maps(masker, level, ifac[level], sm, cm)
-            acc = np.zeros(3, np.int64)
-            shape = (3, h, w) if planes else (3, 0, 0)
-            plane = np.zeros(shape, np.float64)
-            units = np.array([2.0 ** (math.log2(pend[b]) + math.ceil(math.log2(h))) for b in range(3)])
-            masked_sums(z, sm, cm, level, ifac[level], top, bottom, left, right, acc, 1.0 / units,
-                        plane)
-            level_planes.append(plane)
+        for acc, nw in ((nacc, opts.noise_weight), (aacc, 0.0)):
             term = _cbrt32(area * nw)
             levels.append(_sum3(np.float32(_cbrt32(np.float32(acc[b] / pend[b])) + term)
                                 for b in range(3)))
         if planes:
-            cube = np.abs(o.astype(np.float64)) ** 3 / scale_den_unit(level)
+            cube = np.abs(band_r.astype(np.float64)) ** 3 / scale_den_unit(level)
             den_plane = cube * (np.array([float(x) for x in fb]) ** 3)[:, None, None]
-            maps.append(LevelPlanes(den_plane, level_planes[0], level_planes[1], area))
+            maps.append(LevelPlanes(den_plane, dlm_plane, aim_plane, area))
         num_level, aim_level = levels
         num += float(num_level)
         den += float(den_level)

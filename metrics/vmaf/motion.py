@@ -27,17 +27,21 @@ def _mirror(i, n):
 
 
 @njit(**KERNEL_OPTIONS)
-def blurred_difference_row(prev, cur, i, bit_depth, y_row, out):
-    """Row ``i`` of the blurred difference prev - cur (Q8 of the 8-bit scale) into ``out``.
+def vertical_row(prev, cur, i, bit_depth, y_row):
+    """Vertical pass of row ``i`` of the blurred difference prev - cur (Q8 of the 8-bit
+    scale) into ``y_row[2:w + 2]``, with two mirrored samples each side for the horizontal
+    pass (``horizontal``).
 
-    ``y_row`` is an int64 work row of w + 4 samples (two mirrored samples each side).
+    The integer pipeline runs in float64 lanes: every value is an integer below 2^34, so
+    the sums are exact, and the shifts are floors of exact power-of-two products
+    (vectorised float64 FMAs are faster than int64 multiplies).
     """
     h, w = cur.shape
-    c0 = np.int64(TAPS[0])
-    c1 = np.int64(TAPS[1])
-    c2 = np.int64(TAPS[2])
-    shift = np.int64(bit_depth)
-    rnd = np.int64(1) << np.int64(bit_depth - 1)
+    c0 = np.float64(TAPS[0])
+    c1 = np.float64(TAPS[1])
+    c2 = np.float64(TAPS[2])
+    inv = 1.0 / np.float64(1 << bit_depth)
+    rnd = np.float64(1 << (bit_depth - 1))
     p0 = prev[_mirror(i - 2, h)]
     p1 = prev[_mirror(i - 1, h)]
     p2 = prev[i]
@@ -50,51 +54,51 @@ def blurred_difference_row(prev, cur, i, bit_depth, y_row, out):
     q4 = cur[_mirror(i + 2, h)]
     mid = y_row[2:w + 2]
     for j in range(w):
-        d0 = np.int64(p0[j]) - np.int64(q0[j])
-        d1 = np.int64(p1[j]) - np.int64(q1[j])
-        d2 = np.int64(p2[j]) - np.int64(q2[j])
-        d3 = np.int64(p3[j]) - np.int64(q3[j])
-        d4 = np.int64(p4[j]) - np.int64(q4[j])
-        mid[j] = (c0 * (d0 + d4) + c1 * (d1 + d3) + c2 * d2 + rnd) >> shift
+        d0 = np.float64(np.int32(p0[j]) - np.int32(q0[j]))
+        d1 = np.float64(np.int32(p1[j]) - np.int32(q1[j]))
+        d2 = np.float64(np.int32(p2[j]) - np.int32(q2[j]))
+        d3 = np.float64(np.int32(p3[j]) - np.int32(q3[j]))
+        d4 = np.float64(np.int32(p4[j]) - np.int32(q4[j]))
+        mid[j] = np.floor((c0 * (d0 + d4) + c1 * (d1 + d3) + c2 * d2 + rnd) * inv)
     y_row[0] = y_row[4]
     y_row[1] = y_row[3]
     y_row[w + 2] = y_row[w]
     y_row[w + 3] = y_row[w - 1]
-    a = y_row[0:w]
-    b = y_row[1:w + 1]
-    d = y_row[3:w + 3]
-    e = y_row[4:w + 4]
-    for j in range(w):
-        out[j] = (c0 * (a[j] + e[j]) + c1 * (b[j] + d[j]) + c2 * mid[j] + 32768) >> 16
+
+
+@njit(**KERNEL_OPTIONS)
+def horizontal(a, b, mid, d, e):
+    """One output of the horizontal pass from its five (shifted) vertical samples."""
+    return np.floor((TAPS[0] * (a + e) + TAPS[1] * (b + d) + TAPS[2] * mid + 32768.0)
+                    * (1.0 / 65536.0))
 
 
 @njit(**KERNEL_OPTIONS)
 def motion_sad(prev, cur, bit_depth):
     """Sum over the frame of |blurred (prev - cur)| in Q8 (libvmaf's motion SAD)."""
     h, w = cur.shape
-    y_row = np.empty(w + 4, dtype=np.int64)
-    out = np.empty(w, dtype=np.int64)
-    total = 0
+    y_row = np.empty(w + 4, dtype=np.float64)
+    a, b, mid, d, e = y_row[0:w], y_row[1:w + 1], y_row[2:w + 2], y_row[3:w + 3], y_row[4:w + 4]
+    total = 0.0  # exact: below 2^53
     for i in range(h):
-        blurred_difference_row(prev, cur, i, bit_depth, y_row, out)
-        acc = 0
-        for j in range(w):
-            acc += abs(out[j])
-        total += acc
-    return total
+        vertical_row(prev, cur, i, bit_depth, y_row)
+        for j in range(w):  # summed as made: no per-pixel row
+            total += abs(horizontal(a[j], b[j], mid[j], d[j], e[j]))
+    return np.int64(total)
 
 
 @njit(**KERNEL_OPTIONS)
 def motion_map(prev, cur, bit_depth):
     """Per-pixel |blurred (prev - cur)| on the 8-bit scale (float32)."""
     h, w = cur.shape
-    y_row = np.empty(w + 4, dtype=np.int64)
-    out = np.empty(w, dtype=np.int64)
+    y_row = np.empty(w + 4, dtype=np.float64)
+    a, b, mid, d, e = y_row[0:w], y_row[1:w + 1], y_row[2:w + 2], y_row[3:w + 3], y_row[4:w + 4]
     result = np.empty((h, w), dtype=np.float32)
     for i in range(h):
-        blurred_difference_row(prev, cur, i, bit_depth, y_row, out)
+        vertical_row(prev, cur, i, bit_depth, y_row)
+        out = result[i]
         for j in range(w):
-            result[i, j] = abs(out[j]) / np.float32(256.0)
+            out[j] = np.float32(abs(horizontal(a[j], b[j], mid[j], d[j], e[j]))) / np.float32(256.0)
     return result
 
 

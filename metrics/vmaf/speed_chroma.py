@@ -22,7 +22,7 @@ from numba import njit
 
 from vqinspect.metrics.vmaf.motion import _mirror
 from vqinspect.metrics.registry import MetricError
-from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS
+from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS, Workspace
 
 BLOCK = 5
 EIGEN_EPS = 1e-6
@@ -80,6 +80,24 @@ def to_float(plane, divisor, out):
     for i in range(h):
         for j in range(w):
             out[i, j] = np.float32(plane[i, j]) / d - np.float32(128.0)
+
+
+@njit(**KERNEL_OPTIONS)
+def to_float_sampled(plane, divisor, oh, half, out):
+    """``to_float`` of only the rows ``blur_decimate`` reads for ``oh`` output rows (those
+    within ``half`` of a multiple of 16, mirrored); the other rows of ``out`` are left."""
+    h, w = plane.shape
+    d = np.float32(divisor)
+    read = np.zeros(h, np.bool_)
+    for i in range(oh):
+        for k in range(2 * half + 1):
+            read[_mirror(16 * i - half + k, h)] = True
+    for i in range(h):
+        if read[i]:
+            src = plane[i]
+            dst = out[i]
+            for j in range(w):
+                dst[j] = np.float32(src[j]) / d - np.float32(128.0)
 
 
 @njit(**KERNEL_OPTIONS)
@@ -234,26 +252,42 @@ def est_params(d: np.ndarray, sigma_nn: float) -> SideParams:
     """Entropy and variance multiplier of every 5x5 block of the mean-removed plane ``d``."""
     k = covariance(d)
     y = block_samples(d)
-    eig = np.linalg.eigvalsh(k.astype(np.float64))
+    k64 = k.astype(np.float64)
+    eig = np.linalg.eigvalsh(k64)
     singular = bool(np.any(eig < EIGEN_EPS))
     x = np.zeros(y.shape, np.float32)
     if not singular:
-        q, r = np.linalg.qr(k.astype(np.float64))
+        q, r = np.linalg.qr(k64)
         if np.all(np.abs(np.diag(r)) >= EIGEN_EPS):
-            x = np.linalg.solve(k.astype(np.float64), y.astype(np.float64)).astype(np.float32)
+            x = np.linalg.solve(k64, y.astype(np.float64)).astype(np.float32)
         else:
             singular = True
-    z = (x * y) / np.float32(BLOCK * BLOCK)
-    s = z[0].copy()
+    s = row_sum_f32((x * y) / np.float32(BLOCK * BLOCK))
+    lam = np.maximum(eig.astype(np.float32), np.float32(0.0))[:, None]
+    terms = np.log2((lam * s + np.float32(sigma_nn)).astype(np.float64)) + LOG2_2PIE
+    return SideParams(row_sum_f32_via_f64(terms), s, singular)
+
+
+@njit(cache=True, nogil=True)
+def row_sum_f32(z):
+    """Sum of the rows of float32 ``z``, one row after the other in float32 (strict IEEE:
+    no fast-math, so the order and roundings are those of the loop)."""
+    out = z[0].copy()
     for i in range(1, z.shape[0]):
-        s = (s + z[i]).astype(np.float32)
-    sigma = np.float32(sigma_nn)
-    entropy = np.zeros(s.shape, np.float32)
-    for lam in eig.astype(np.float32):
-        lam = max(lam, np.float32(0.0))
-        term = np.log2((lam * s + sigma).astype(np.float32).astype(np.float64)) + LOG2_2PIE
-        entropy = (entropy.astype(np.float64) + term).astype(np.float32)
-    return SideParams(entropy, s, singular)
+        for j in range(z.shape[1]):
+            out[j] = out[j] + z[i, j]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def row_sum_f32_via_f64(t):
+    """Sum of the rows of float64 ``t`` into a float32 total rounded after every row
+    (total = float32(float64(total) + row)), in row order, strict IEEE."""
+    out = np.zeros(t.shape[1], np.float32)
+    for i in range(t.shape[0]):
+        for j in range(t.shape[1]):
+            out[j] = np.float32(np.float64(out[j]) + t[i, j])
+    return out
 
 
 def block_scores(ref: SideParams, dis: SideParams, opts: SpeedOptions) -> np.ndarray:
@@ -272,14 +306,23 @@ def block_scores(ref: SideParams, dis: SideParams, opts: SpeedOptions) -> np.nda
     return np.where(visible, np.abs(t_ref - t_dis), np.float32(0.0)).astype(np.float32)
 
 
+_WORK = Workspace()
+"""Per-thread float plane, reused from frame to frame (a fresh one costs page faults)."""
+
+
 def prepared(plane: np.ndarray, bit_depth: int, opts: SpeedOptions) -> np.ndarray:
     """The mean-removed, 16x decimated float32 plane SpEED models."""
     h, w = plane.shape
     oh, ow = plane_dims(h, w, opts.prescale)
-    f = np.empty((h, w), np.float32)
-    to_float(np.ascontiguousarray(plane), float(1 << (bit_depth - 8)), f)
     sh, sw = scaled_size(h, opts.prescale), scaled_size(w, opts.prescale)
-    if (sh, sw) != (h, w):
+    divisor = float(1 << (bit_depth - 8))
+    plane = np.ascontiguousarray(plane)
+    if (sh, sw) == (h, w):  # the blur samples every 16th row: convert only what it reads
+        f = _WORK.array("plane", (h, w), np.float32)
+        to_float_sampled(plane, divisor, oh, ANTIALIAS.size // 2, f)
+    else:
+        f = np.empty((h, w), np.float32)
+        to_float(plane, divisor, f)
         f = bilinear(f, sh, sw) if opts.prescale_method == "bilinear" else nearest(f, sh, sw)
     d = blur_decimate(f, ANTIALIAS, oh, ow)
     return remove_local_mean(d, LOCAL_MEAN)
