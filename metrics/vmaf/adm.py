@@ -21,11 +21,9 @@ import math
 import numpy as np
 from numba import njit
 
+from vqinspect.metrics.vmaf.dwt import dwt2
 from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS
 
-DB2_LO = (15826, 27411, 7345, -4240)
-DB2_HI = (-4240, -7345, 27411, -15826)
-DB2_LO_SUM = 46342
 BAND_Q = (6, 21, 19, 18)
 """Fraction bits of the integer bands at scales 0-3 (libvmaf's shifts)."""
 BORDER_FACTOR = 0.1
@@ -83,89 +81,6 @@ def band_shapes(h: int, w: int) -> list[tuple[int, int]]:
         h, w = (h + 1) // 2, (w + 1) // 2
         shapes.append((h, w))
     return shapes
-
-
-@njit(**KERNEL_OPTIONS)
-def _src_index(i, n):
-    """DWT input index ``i`` mirrored into [0, n): -1 reads 1, n reads n - 1."""
-    if i < 0:
-        return -i
-    if i >= n:
-        return 2 * n - i - 1
-    return i
-
-
-@njit(**KERNEL_OPTIONS)
-def _shifts(scale, bit_depth):
-    """(vertical add, vertical shift, horizontal add, horizontal shift) of libvmaf's DWT."""
-    if scale == 0:
-        return np.int64(1) << np.int64(bit_depth - 1), np.int64(bit_depth), 32768, 16
-    if scale == 1:
-        return 0, 0, 16384, 15
-    if scale == 2:
-        return 32768, 16, 32768, 16
-    return 32768, 16, 16384, 15
-
-
-@njit(**KERNEL_OPTIONS)
-def _horizontal_pair(row, add, shift, lo_out, hi_out):
-    """Low and high horizontal db2 outputs of one integer row, rounded by ``shift``.
-
-    Output j reads row samples 2j - 1 .. 2j + 2 (mirrored at the ends); the interior
-    loop reads them with stride 2, which vectorises without copies.
-    """
-    w = row.size
-    wo = lo_out.size
-    inner = (w - 1) // 2  # outputs 1 .. inner - 1 need no mirroring
-    for j in range(1, inner):
-        a0 = row[2 * j - 1]
-        a1 = row[2 * j]
-        a2 = row[2 * j + 1]
-        a3 = row[2 * j + 2]
-        lo_out[j] = (DB2_LO[0] * a0 + DB2_LO[1] * a1 + DB2_LO[2] * a2 + DB2_LO[3] * a3 + add) >> shift
-        hi_out[j] = (DB2_HI[0] * a0 + DB2_HI[1] * a1 + DB2_HI[2] * a2 + DB2_HI[3] * a3 + add) >> shift
-    for j in range(wo):
-        if 0 < j < inner:
-            continue
-        a0 = row[_src_index(2 * j - 1, w)]
-        a1 = row[_src_index(2 * j, w)]
-        a2 = row[_src_index(2 * j + 1, w)]
-        a3 = row[_src_index(2 * j + 2, w)]
-        lo_out[j] = (DB2_LO[0] * a0 + DB2_LO[1] * a1 + DB2_LO[2] * a2 + DB2_LO[3] * a3 + add) >> shift
-        hi_out[j] = (DB2_HI[0] * a0 + DB2_HI[1] * a1 + DB2_HI[2] * a2 + DB2_HI[3] * a3 + add) >> shift
-
-
-@njit(**KERNEL_OPTIONS)
-def dwt2(src, scale, bit_depth, out):
-    """One db2 step of integer image ``src`` into ``out`` = int32 (h, v, d, a) bands.
-
-    Scale 0 reads the native-depth plane (centred on mid-grey as libvmaf does), later
-    scales the previous ``a`` band. Bands are ((h + 1) // 2, (w + 1) // 2); a = low rows
-    / low columns, v = low rows / high columns, h = high rows / low columns, d = high /
-    high (libvmaf's naming). Sums are int64, as some of libvmaf's need 64 bits.
-    """
-    h, w = src.shape
-    ho = (h + 1) // 2
-    vadd, vshift, hadd, hshift = _shifts(scale, bit_depth)
-    centre = DB2_LO_SUM * vadd if scale == 0 else 0
-    tlo = np.empty(w, dtype=np.int64)
-    thi = np.empty(w, dtype=np.int64)
-    for i in range(ho):
-        s0 = src[_src_index(2 * i - 1, h)]
-        s1 = src[_src_index(2 * i, h)]
-        s2 = src[_src_index(2 * i + 1, h)]
-        s3 = src[_src_index(2 * i + 2, h)]
-        for j in range(w):
-            a0 = np.int64(s0[j])
-            a1 = np.int64(s1[j])
-            a2 = np.int64(s2[j])
-            a3 = np.int64(s3[j])
-            lo = DB2_LO[0] * a0 + DB2_LO[1] * a1 + DB2_LO[2] * a2 + DB2_LO[3] * a3
-            hi = DB2_HI[0] * a0 + DB2_HI[1] * a1 + DB2_HI[2] * a2 + DB2_HI[3] * a3
-            tlo[j] = (lo - centre + vadd) >> vshift
-            thi[j] = (hi + vadd) >> vshift
-        _horizontal_pair(tlo, hadd, hshift, out[3, i], out[1, i])
-        _horizontal_pair(thi, hadd, hshift, out[0, i], out[2, i])
 
 
 @njit(inline="always", **KERNEL_OPTIONS)

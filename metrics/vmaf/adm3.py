@@ -1,6 +1,6 @@
 """ADM3 and AIM (VMAF v1 models) as libvmaf's integer ``adm`` extractor computes them.
 
-Same db2 wavelet as ``adm.py`` (its ``dwt2``, computed row by row in int32 or exact
+Same db2 wavelet as ``adm.py`` (``dwt.py``, computed row by row in int32 or exact
 float64 lanes), but every later step runs in libvmaf's fixed-point arithmetic with the
 options of the v1 models: CSF mode 2 (the Barten-Watson blend tables for a viewing
 distance and reference display height), an enhancement gain limit, a noise weight, the
@@ -25,6 +25,7 @@ from numba.cpython.unsafe.numbers import leading_zeros
 
 from vqinspect.metrics.registry import MetricError
 from vqinspect.metrics.vmaf import adm
+from vqinspect.metrics.vmaf.dwt import float_dwt_row, int_dwt_row
 from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS, Workspace
 
 BLEND_CSF = {
@@ -84,131 +85,6 @@ def integer_factors(f: np.ndarray) -> np.ndarray:
 
 _WORK = Workspace()
 """Per-thread band buffers, reused from frame to frame (fresh ones cost page faults)."""
-
-
-LO0, LO1, LO2, LO3 = adm.DB2_LO
-HI0, HI1, HI2, HI3 = adm.DB2_HI
-"""db2 taps as module constants, so that numba folds them into the row loops."""
-
-
-@njit(**KERNEL_OPTIONS)
-def _int_edge(row, j, lo_out, hi_out):
-    """Horizontal output ``j`` of a level-0 int32 row with mirrored reads (the row ends)."""
-    w = row.size
-    a0 = row[adm._src_index(2 * j - 1, w)]
-    a1 = row[adm._src_index(2 * j, w)]
-    a2 = row[adm._src_index(2 * j + 1, w)]
-    a3 = row[adm._src_index(2 * j + 2, w)]
-    lo_out[j] = np.int32(LO0 * a0 + LO1 * a1 + LO2 * a2 + LO3 * a3 + 32768) >> 16
-    hi_out[j] = np.int32(HI0 * a0 + HI1 * a1 + HI2 * a2 + HI3 * a3 + 32768) >> 16
-
-
-@njit(**KERNEL_OPTIONS)
-def _int_horizontal(row, even, odd, lo_out, hi_out):
-    """Low and high horizontal outputs of one level-0 int32 row: the row is split into its
-    even and odd samples first, so that the taps read contiguous int32 lanes."""
-    w = row.size
-    for j in range(w // 2):
-        even[j] = row[2 * j]
-        odd[j] = row[2 * j + 1]
-    if w % 2:
-        even[w // 2] = row[w - 1]
-    inner = (w - 1) // 2  # outputs 1 .. inner - 1 need no mirroring
-    for j in range(1, inner):
-        a0 = odd[j - 1]
-        a1 = even[j]
-        a2 = odd[j]
-        a3 = even[j + 1]
-        lo_out[j] = np.int32(LO0 * a0 + LO1 * a1 + LO2 * a2 + LO3 * a3 + 32768) >> 16
-        hi_out[j] = np.int32(HI0 * a0 + HI1 * a1 + HI2 * a2 + HI3 * a3 + 32768) >> 16
-    _int_edge(row, 0, lo_out, hi_out)
-    for j in range(max(inner, 1), lo_out.size):
-        _int_edge(row, j, lo_out, hi_out)
-
-
-@njit(**KERNEL_OPTIONS)
-def _int_dwt_row(src, i, bit_depth, tlo, thi, even, odd, a_out, v_out, h_out, d_out):
-    """Row ``i`` of the four level-0 bands (``adm.dwt2``) for depths up to 12 bits, in int32
-    lanes (twice as many per vector as int64): every sum fits, as the vertical outputs stay
-    within +-27411 and the horizontal sums within 54822 * 27411 + 2^15 < 2^31."""
-    h, w = src.shape
-    vshift = np.uint32(bit_depth) & np.uint32(31)  # known < 32: the shift stays in int32 lanes
-    vadd = np.int32(1 << (bit_depth - 1))
-    off = vadd - np.int32(adm.DB2_LO_SUM) * vadd  # libvmaf centres the plane on mid-grey
-    s0 = src[adm._src_index(2 * i - 1, h)]
-    s1 = src[adm._src_index(2 * i, h)]
-    s2 = src[adm._src_index(2 * i + 1, h)]
-    s3 = src[adm._src_index(2 * i + 2, h)]
-    for j in range(w):
-        a0 = np.int32(s0[j])
-        a1 = np.int32(s1[j])
-        a2 = np.int32(s2[j])
-        a3 = np.int32(s3[j])
-        tlo[j] = np.int32(np.int32(LO0 * a0 + LO1 * a1 + LO2 * a2 + LO3 * a3 + off) >> vshift)
-        thi[j] = np.int32(np.int32(HI0 * a0 + HI1 * a1 + HI2 * a2 + HI3 * a3 + vadd) >> vshift)
-    _int_horizontal(tlo, even, odd, a_out, v_out)
-    _int_horizontal(thi, even, odd, h_out, d_out)
-
-
-@njit(**KERNEL_OPTIONS)
-def _float_edge(row, j, add, inv, lo_out, hi_out):
-    """``_int_edge`` in float64 lanes (see ``_float_dwt_row``)."""
-    w = row.size
-    a0 = row[adm._src_index(2 * j - 1, w)]
-    a1 = row[adm._src_index(2 * j, w)]
-    a2 = row[adm._src_index(2 * j + 1, w)]
-    a3 = row[adm._src_index(2 * j + 2, w)]
-    lo_out[j] = np.int32(np.floor((LO0 * a0 + LO1 * a1 + LO2 * a2 + LO3 * a3 + add) * inv))
-    hi_out[j] = np.int32(np.floor((HI0 * a0 + HI1 * a1 + HI2 * a2 + HI3 * a3 + add) * inv))
-
-
-@njit(**KERNEL_OPTIONS)
-def _float_horizontal(row, even, odd, add, inv, lo_out, hi_out):
-    """``_int_horizontal`` in float64 lanes (see ``_float_dwt_row``)."""
-    w = row.size
-    for j in range(w // 2):
-        even[j] = row[2 * j]
-        odd[j] = row[2 * j + 1]
-    if w % 2:
-        even[w // 2] = row[w - 1]
-    inner = (w - 1) // 2
-    for j in range(1, inner):
-        a0 = odd[j - 1]
-        a1 = even[j]
-        a2 = odd[j]
-        a3 = even[j + 1]
-        lo_out[j] = np.int32(np.floor((LO0 * a0 + LO1 * a1 + LO2 * a2 + LO3 * a3 + add) * inv))
-        hi_out[j] = np.int32(np.floor((HI0 * a0 + HI1 * a1 + HI2 * a2 + HI3 * a3 + add) * inv))
-    _float_edge(row, 0, add, inv, lo_out, hi_out)
-    for j in range(max(inner, 1), lo_out.size):
-        _float_edge(row, j, add, inv, lo_out, hi_out)
-
-
-@njit(**KERNEL_OPTIONS)
-def _float_dwt_row(src, i, level, bit_depth, tlo, thi, even, odd, a_out, v_out, h_out, d_out):
-    """Row ``i`` of the four bands of a level (``adm.dwt2``) in float64 lanes: every sum is
-    an integer below 2^47 (|samples| < 2^31 times taps summing to 54822), exact in float64
-    so that FMAs cannot change it, and each shift is the floor of an exact power-of-two
-    product (float64 FMAs run several times faster than int64 multiplies)."""
-    h, w = src.shape
-    vadd, vshift, hadd, hshift = adm._shifts(level, bit_depth)
-    vinv = 1.0 / np.float64(1 << vshift)
-    hinv = 1.0 / np.float64(1 << hshift)
-    va = np.float64(vadd)
-    centre = np.float64(adm.DB2_LO_SUM * vadd if level == 0 else 0)
-    s0 = src[adm._src_index(2 * i - 1, h)]
-    s1 = src[adm._src_index(2 * i, h)]
-    s2 = src[adm._src_index(2 * i + 1, h)]
-    s3 = src[adm._src_index(2 * i + 2, h)]
-    for j in range(w):
-        a0 = np.float64(s0[j])
-        a1 = np.float64(s1[j])
-        a2 = np.float64(s2[j])
-        a3 = np.float64(s3[j])
-        tlo[j] = np.floor((LO0 * a0 + LO1 * a1 + LO2 * a2 + LO3 * a3 - centre + va) * vinv)
-        thi[j] = np.floor((HI0 * a0 + HI1 * a1 + HI2 * a2 + HI3 * a3 + va) * vinv)
-    _float_horizontal(tlo, even, odd, np.float64(hadd), hinv, a_out, v_out)
-    _float_horizontal(thi, even, odd, np.float64(hadd), hinv, h_out, d_out)
 
 
 @njit(**KERNEL_OPTIONS)
@@ -498,10 +374,10 @@ def level_pass(src_r, src_d, level, bit_depth, egl, fac, top, bottom, left, righ
             bi = i if keep else 0
             for src, ao, bands in ((src_r, a_r, band_r), (src_d, a_d, band_d)):
                 if int_lanes:
-                    _int_dwt_row(src, i, bit_depth, itlo, ithi, ieven, iodd, ao[i],
+                    int_dwt_row(src, i, bit_depth, itlo, ithi, ieven, iodd, ao[i],
                                  bands[1, bi], bands[0, bi], bands[2, bi])
                 else:
-                    _float_dwt_row(src, i, level, bit_depth, ftlo, fthi, feven, fodd, ao[i],
+                    float_dwt_row(src, i, level, bit_depth, ftlo, fthi, feven, fodd, ao[i],
                                    bands[1, bi], bands[0, bi], bands[2, bi])
             if i0 <= i < i1:
                 k = i % 3

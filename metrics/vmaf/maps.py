@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vqinspect.metrics.vmaf import adm, motion, vif
+from vqinspect.metrics.vmaf import adm, dwt, motion, vif
 from vqinspect.metrics.vmaf.features import kernel_plane
 from vqinspect.metrics.vmaf.model import VmafModel
 
@@ -46,8 +46,8 @@ def adm_planes(ref: np.ndarray, dist: np.ndarray, bit_depth: int, gain: float,
     for s, shape in enumerate(adm.band_shapes(*ref.shape)[:scales]):
         rb = np.empty((4,) + shape, np.int32)
         db = np.empty((4,) + shape, np.int32)
-        adm.dwt2(src_r, s, bit_depth, rb)
-        adm.dwt2(src_d, s, bit_depth, db)
+        dwt.dwt2(src_r, s, bit_depth, rb)
+        dwt.dwt2(src_d, s, bit_depth, db)
         terms = np.zeros((6,) + shape, np.float32)
         adm.adm_scale_terms(rb[:3], db[:3], 2.0 ** -adm.BAND_Q[s], gain, adm.WEIGHTS[s], 0,
                             shape[0], 0, shape[1], np.zeros(6), terms)
