@@ -40,7 +40,7 @@ def speed(frames: int, repeats: int) -> None:
 def sweep() -> None:
     """Worst per-frame differences to libvmaf of every non-HFR v1 model on every test clip."""
     from tests.clips import clip, lossless
-    from tests.metrics.test_vmaf1_oracle import oracle_value, score_clip
+    from tests.metrics.vmaf.test_vmaf1_oracle import oracle_value, score_clip
     from tests.oracle import libvmaf_frames
 
     clips = {"640x360 8-bit 4:2:0": ("yuv420p", "libx264", (640, 360)),

@@ -16,7 +16,7 @@ from vqinspect.metrics.vmaf import load_model
 from vqinspect.metrics.vmaf.bootstrap import STAT_KEYS
 from vqinspect.metrics.vmaf.model import model_path
 from tests.clips import clip, lossless
-from tests.metrics.test_vmaf1_oracle import score_clip
+from tests.metrics.vmaf.test_vmaf1_oracle import score_clip
 from tests.oracle import libvmaf_frames
 
 FRAMES = 5

@@ -1,7 +1,7 @@
 """VMAF against libvmaf (imageio-ffmpeg's ffmpeg) on real encoded content.
 
 Run as a module to print the accuracy table of the README:
-``python -m tests.metrics.test_vmaf_oracle``.
+``python -m tests.metrics.vmaf.test_vmaf_oracle``.
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from vqinspect.metrics.registry import FrameInput, MetricError
 from vqinspect.metrics.vmaf import KEYS, MAPS, adm, dwt, motion, vif, vmaf_metric, warm_up
 from vqinspect.metrics.vmaf.features import MIN_SIZE, adm2_score, frame_features
 from vqinspect.metrics.vmaf.prepare import Workspace
-from tests.metrics import naive_vmaf as nv
+from tests.metrics.vmaf import naive_vmaf as nv
 
 
 def _smooth(rng: np.random.Generator, shape: tuple[int, int], passes: int = 3) -> np.ndarray:
