@@ -65,7 +65,7 @@ def score_main(argv: list[str]) -> int:
     if matched is None:
         from vqinspect.app.scoring.alignment import MisalignmentCheck
 
-        watch = MisalignmentCheck(pair.bit_depth)
+        watch = MisalignmentCheck(pair)
     decoder = PairDecoder.covering(pair, watch)
     try:
         metrics, warm = loading.result()

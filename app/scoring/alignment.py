@@ -8,6 +8,7 @@ Qt-free; the window calls it from a worker thread with ``cancel`` and ``on_progr
 from __future__ import annotations
 
 import threading
+from array import array
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -317,23 +318,46 @@ def _span(first: int, count: int) -> str:
 
 class MisalignmentCheck:
     """Signatures of the frames a scoring run decodes (``PairDecoder``'s ``watch``), to tell
-    afterwards, cheaply, whether a nearby offset would have matched far better."""
+    afterwards, cheaply, whether a nearby offset would have matched far better.
+
+    Memory stays bounded however long the clip: once a reference frame's distorted
+    neighbours (its counterpart +- NEARBY) are decoded, its distances to them are reduced to
+    four numbers and the signatures no longer reachable are dropped (the two clips decode in
+    step, so a few dozen signatures are held at any time)."""
 
     NEARBY = 10         # offsets tried either side of the one scored
     FAR_BETTER = 3.0    # the other offset's distance must be this many times smaller
     RUN = 3             # ... on at least this many frames
 
-    def __init__(self, bit_depth: int = 8):
-        self.bit_depth = bit_depth
+    def __init__(self, pair):
+        self.bit_depth = pair.bit_depth
+        self.offset, self.start, self.stop = pair.offset, pair.start, pair.stop
         self._ref: dict[int, np.ndarray] = {}
         self._dist: dict[int, np.ndarray] = {}
+        self._dist_seen = -1
+        self._ref_seen = -1
         self._thumbs: dict[tuple, object] = {}
+        self._lock = threading.Lock()
+        self._frames = array("q")   # per reduced reference frame: its index,
+        self._own = array("f")      # its distance at the scored offset,
+        self._alt = array("f")      # the least distance at another offset,
+        self._best = array("b")     # which offset (0 .. 2 * NEARBY),
+        self._least = array("f")    # and the least distance of all
 
     def ref(self, index: int, planes: tuple) -> None:
-        self._ref[index] = self._signature(planes[0])
+        if self.start <= index < self.stop:
+            signature = self._signature(planes[0])
+            with self._lock:
+                self._ref[index] = signature
+                self._ref_seen = max(self._ref_seen, index)
+                self._reduce(final=False)
 
     def dist(self, index: int, planes: tuple) -> None:
-        self._dist[index] = self._signature(planes[0])
+        signature = self._signature(planes[0])
+        with self._lock:
+            self._dist[index] = signature
+            self._dist_seen = max(self._dist_seen, index)
+            self._reduce(final=False)
 
     def _signature(self, luma: np.ndarray) -> np.ndarray:
         from vqinspect.app.scoring.signatures import SCALE, Thumbnailer
@@ -343,36 +367,52 @@ class MisalignmentCheck:
             thumb = self._thumbs[luma.shape] = Thumbnailer(luma.shape[1], luma.shape[0], self.bit_depth)
         return thumb(luma).reshape(-1).astype(np.float32) / SCALE
 
-    def warning(self, pair) -> str | None:
-        """One line naming the likely offset, or None when the scored offset looks right."""
+    def _reduce(self, final: bool) -> None:
+        """Reduce the reference frames whose neighbours are all decoded (every one when
+        ``final``), then drop the distorted signatures no waiting frame can reach."""
         from vqinspect.app.scoring.signatures import capped_distance
 
-        frames = [i for i in sorted(self._ref) if pair.start <= i < pair.stop and pair.counterpart(i) in self._dist]
-        if len(frames) < self.RUN or pair.matched is not None:
+        for i in sorted(self._ref):
+            centre = i + self.offset
+            if not final and centre + self.NEARBY > self._dist_seen:
+                break
+            signature = self._ref.pop(i)
+            if centre not in self._dist:
+                continue
+            row = np.full(2 * self.NEARBY + 1, np.inf, dtype=np.float32)
+            near = [k for k in range(row.size) if centre - self.NEARBY + k in self._dist]
+            neighbours = np.array([self._dist[centre - self.NEARBY + k] for k in near])
+            row[near] = capped_distance(signature[None, :], neighbours)
+            others = row.copy()
+            others[self.NEARBY] = np.inf
+            best = int(np.argmin(others))
+            self._frames.append(i)
+            self._own.append(row[self.NEARBY])
+            self._alt.append(others[best])
+            self._best.append(best)
+            self._least.append(row.min())
+        waiting = min(self._ref, default=max(self._ref_seen + 1, self.start))  # frames come in order
+        reach = waiting + self.offset - self.NEARBY
+        for d in [d for d in self._dist if d < reach]:
+            del self._dist[d]
+
+    def warning(self, pair) -> str | None:
+        """One line naming the likely offset, or None when the scored offset looks right."""
+        with self._lock:
+            self._reduce(final=True)
+        if len(self._frames) < self.RUN or pair.matched is not None:
             return None
-        shifts = range(-self.NEARBY, self.NEARBY + 1)
-        table = np.full((len(frames), len(shifts)), np.inf)
-        for k, s in enumerate(shifts):
-            rows = [n for n, i in enumerate(frames) if pair.counterpart(i) + s in self._dist]
-            if rows:
-                a = np.array([self._ref[frames[n]] for n in rows])
-                b = np.array([self._dist[pair.counterpart(frames[n]) + s] for n in rows])
-                table[rows, k] = capped_distance(a, b)
-        own = table[:, self.NEARBY]
-        others = table.copy()
-        others[:, self.NEARBY] = np.inf
-        best = np.argmin(others, axis=1)
-        alt = others[np.arange(len(frames)), best]
-        sigma = max(float(np.median(np.min(table, axis=1))), 0.05)
+        frames, own, alt = np.array(self._frames), np.array(self._own), np.array(self._alt)
+        best = np.array(self._best)
+        sigma = max(float(np.median(np.array(self._least))), 0.05)
         bad = (alt * self.FAR_BETTER < own) & (own > 4 * sigma)
         if bad.sum() < self.RUN:
             return None
-        votes = np.bincount(best[bad], minlength=len(shifts))
-        likely_k = int(np.argmax(votes))
-        hits = [frames[n] for n in np.flatnonzero(bad & (best == likely_k))]
+        likely_k = int(np.argmax(np.bincount(best[bad], minlength=2 * self.NEARBY + 1)))
+        hits = frames[bad & (best == likely_k)]
         if len(hits) < self.RUN:
             return None
-        likely = pair.offset + shifts[likely_k]
+        likely = pair.offset + likely_k - self.NEARBY
         return (f"{len(hits)} of {len(frames)} reference frames ({hits[0]}-{hits[-1]}) match the distorted clip "
                 f"far better at offset {likely:+d} than at {pair.offset:+d}: the pair looks misaligned "
                 f"(try --offset {likely} or --align auto)")
