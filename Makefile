@@ -27,6 +27,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_score.py
+	$(BIN)/python -m benchmarks.bench_vmaf1 --frames 264
 
 fuzz: $(STAMP)  # a mutation campaign against the media layer and the CLI (see benchmarks/fuzz.py)
 	nice $(BIN)/python benchmarks/fuzz.py --inputs $${FUZZ_INPUTS:-300} --jobs 2
