@@ -103,7 +103,7 @@ def int_dwt_row(src, i, bit_depth, tlo, thi, even, odd, a_out, v_out, h_out, d_o
 
 @njit(**KERNEL_OPTIONS)
 def _float_edge(row, j, add, inv, lo_out, hi_out):
-    """``_int_edge`` in float64 lanes (see ``_float_dwt_row``)."""
+    """``_int_edge`` in float64 lanes (see ``float_dwt_row``)."""
     w = row.size
     a0 = row[mirror_index(2 * j - 1, w)]
     a1 = row[mirror_index(2 * j, w)]
@@ -115,7 +115,7 @@ def _float_edge(row, j, add, inv, lo_out, hi_out):
 
 @njit(**KERNEL_OPTIONS)
 def _float_horizontal(row, even, odd, add, inv, lo_out, hi_out):
-    """``_int_horizontal`` in float64 lanes (see ``_float_dwt_row``)."""
+    """``_int_horizontal`` in float64 lanes (see ``float_dwt_row``)."""
     w = row.size
     for j in range(w // 2):
         even[j] = row[2 * j]
