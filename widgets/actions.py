@@ -101,6 +101,10 @@ def install(window) -> None:
     scoring = bar.addMenu("&Scoring")
     add(scoring, "cancel", "Cancel Scoring", window.cancel_scoring, "Ctrl+.")
     add(scoring, "qc_profile", "QC &Profile…", lambda: choose_profile(window))
+    scoring.addSeparator()
+    deinterlace = add(scoring, "deinterlace", "&Deinterlace Both Clips (bwdif)",
+                      lambda: window.set_deinterlace(deinterlace.isChecked()))
+    deinterlace.setCheckable(True)
 
 
 def _set_screen_preview(window, on: bool) -> None:

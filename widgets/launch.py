@@ -89,6 +89,8 @@ def gui_parser() -> argparse.ArgumentParser:
     p.add_argument("distorted", nargs="?", help="distorted clip")
     p.add_argument("--offset", type=int, default=0, metavar="N",
                    help="compare reference frame i with distorted frame i+N")
+    p.add_argument("--deinterlace", action="store_true",
+                   help="deinterlace both clips (FFmpeg bwdif, one frame per frame); Scoring menu in the window")
     add_metric_options(p, default=None)
     p.add_argument("--threads", type=int, default=None, metavar="N", help="kernel threads for scoring")
     p.add_argument("--scores", metavar="FILE", help="also plot scores from another tool: a libvmaf log "
@@ -127,7 +129,7 @@ def run_gui(argv: list[str]) -> int:
     if imported is not None:
         window.session.add_import(imported)
     if args.reference or args.distorted:
-        window.open_paths(args.reference, args.distorted, args.offset)
+        window.open_paths(args.reference, args.distorted, args.offset, deinterlace=args.deinterlace)
     return app.exec()
 
 
@@ -173,7 +175,8 @@ def _headless(args, metrics: MetricChoice, options: dict) -> int:
 
     out = snapshot_dir() / f"{Path(args.reference).stem}_vs_{Path(args.distorted).stem}.png"
     spec = SnapshotSpec(args.reference, args.distorted, frame=None, view="side-by-side", out=out,
-                        offset=args.offset, metrics=metrics, open_options=options, score=False)
+                        offset=args.offset, metrics=metrics, open_options=options, score=False,
+                        deinterlace=args.deinterlace)
     try:
         render_snapshot(spec)
     except InputError as exc:

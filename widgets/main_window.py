@@ -174,26 +174,28 @@ class InspectorWindow(QMainWindow):
         return self.scoring.runner
 
     def open_paths(self, reference: str | None, distorted: str | None, offset: int = 0, *,
-                   scores=None, then=None) -> None:
+                   scores=None, then=None, deinterlace: bool | None = None) -> None:
         """Open either or both clips in the background; the others stay as they are.
 
         The pair then shows ``scores`` ((ScoreResult, source), e.g. from a workspace) or
         cached scores instead of scoring, when they fit it; ``then()`` runs once it is open.
+        ``deinterlace``: deinterlace both clips, or not (None: as the window does now).
         """
         self.open_generation += 1
         generation = self.open_generation
         current = (self.session.reference, self.session.distorted)
         options = dict(self.open_options)
+        deinterlace = self.session.deinterlace if deinterlace is None else deinterlace
 
         def work():
             from vqinspect.app.media.source import open_media
             ref = open_media(reference, **options) if reference else current[0]
             dist = open_media(distorted, **options) if distorted else current[1]
-            return ref, dist, [scores, self.scoring.lookup(ref, dist, offset)]
+            return ref, dist, [scores, self.scoring.lookup(ref, dist, offset, deinterlace)]
 
         names = " and ".join(Path(p).name for p in (reference, distorted) if p)
         self.show_message(f"Opening {names}…")
-        self.background(work, lambda opened: self._on_opened(generation, opened, offset, then),
+        self.background(work, lambda opened: self._on_opened(generation, opened, offset, then, deinterlace),
                         lambda message: self._on_open_failed(generation, message))
 
     def background(self, fn, on_done, on_failed) -> BackgroundCall:
@@ -205,11 +207,12 @@ class InspectorWindow(QMainWindow):
         self._calls = [c for c in self._calls if not c.join(0)] + [call]
         return call.start()
 
-    def _on_opened(self, generation: int, opened, offset: int, then) -> None:
+    def _on_opened(self, generation: int, opened, offset: int, then, deinterlace: bool) -> None:
         if generation != self.open_generation or self._closed:
             return
         reference, distorted, candidates = opened
         self.scoring.offer(candidates)
+        self.session.deinterlace = deinterlace
         try:
             self.session.set_sources(reference, distorted, offset)
         except InputError as exc:
@@ -244,6 +247,7 @@ class InspectorWindow(QMainWindow):
         self.setWindowTitle("vqinspect — " + " vs ".join(names) if names else "vqinspect")
 
     def _on_pair_changed(self, pair) -> None:
+        self.commands["deinterlace"].setChecked(self.session.deinterlace)
         self.player.pause()
         self.file_panel.show_pair(pair)
         self._shown_id = 0
@@ -279,6 +283,22 @@ class InspectorWindow(QMainWindow):
                 self.request_frame()
         if name == "colormap":
             settings_store.remember_colormap(self.store, self.view_settings.colormap)
+
+    def set_deinterlace(self, on: bool) -> None:
+        """Scoring > Deinterlace Both Clips: re-pair (and score again) with both clips through
+        FFmpeg's bwdif, or without it."""
+        try:
+            self.session.set_deinterlace(on)
+        except InputError as exc:
+            self.commands["deinterlace"].setChecked(self.session.deinterlace)
+            self.show_message(f"Deinterlacing not {'applied' if on else 'removed'}: {exc}", error=True)
+            return
+        if self.session.pair is None:
+            self.show_message("The clips you open will be deinterlaced (FFmpeg bwdif)." if on
+                              else "The clips you open will be shown and scored as coded.")
+        else:
+            self.show_message("Both clips deinterlaced (FFmpeg bwdif, one frame per frame)." if on
+                              else "Clips shown and scored as coded (not deinterlaced).")
 
     def _on_offset_requested(self, offset: int) -> None:
         try:

@@ -59,12 +59,13 @@ class ScoringControl(QObject):
 
     # ---------------------------------------------------------------- reuse
 
-    def lookup(self, reference, distorted, offset: int) -> tuple[ScoreResult, str] | None:
+    def lookup(self, reference, distorted, offset: int, deinterlace: bool = False) -> tuple[ScoreResult, str] | None:
         """The cached run for the pair these clips will make (any thread; reads files)."""
         if reference is None or distorted is None:
             return None
         try:
-            pair = make_pair(reference, distorted, offset, force_rate=self.window.session.force_rate)
+            pair = make_pair(reference, distorted, offset, force_rate=self.window.session.force_rate,
+                             deinterlace=deinterlace)
         except InputError:
             return None
         result = self.cache.load(pair, self.window.metrics.scored, self.window.open_options)

@@ -45,6 +45,7 @@ class SnapshotSpec:
     colormap: str | None = None
     screen_preview: bool = True       # HDR10, HLG, BT.2020 converted for an SDR screen (vqinspect.app.display.hdr); False: coded
     profile: str | None = None        # a QC profile (name or TOML file): its verdict in the Scores panel
+    deinterlace: bool = False         # both clips through FFmpeg's bwdif (Scoring > Deinterlace Both Clips)
 
 
 def snapshot_dir() -> Path:
@@ -121,6 +122,7 @@ def render_snapshot(spec: SnapshotSpec) -> Path:
             window.view_settings.set_screen_preview(spec.screen_preview)
             if spec.profile:
                 window.verdict.use(load_profile(spec.profile), spec.profile)
+            window.session.deinterlace = spec.deinterlace
             window.session.set_sources(reference, distorted, spec.offset)
             session = window.session
             frame = session.first_frame if spec.frame is None else spec.frame
@@ -208,6 +210,7 @@ def snapshot_parser() -> argparse.ArgumentParser:
     p.add_argument("--window-size", default=f"{DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]}", metavar="WxH",
                    help="window size (default 1600x1000)")
     p.add_argument("--offset", type=int, default=0, metavar="N")
+    p.add_argument("--deinterlace", action="store_true", help="deinterlace both clips (FFmpeg bwdif)")
     add_metric_options(p, default=None)
     p.add_argument("--colormap", metavar="NAME", help="heatmap colormap (inferno, viridis, magma, ...)")
     p.add_argument("--no-scores", action="store_true", help="do not wait for the scoring pass")
@@ -228,7 +231,7 @@ def snapshot_main(argv: list[str]) -> int:
                         window_size(args.window_size), args.offset,
                         MetricChoice.from_names(metric_names(args.metrics), metric_options(args)),
                         input_options(args), not args.no_scores, args.view_only, args.colormap,
-                        not args.coded, profile_of(args) and args.profile)
+                        not args.coded, profile_of(args) and args.profile, args.deinterlace)
     parse_view(args.view)
     print(render_snapshot(spec))
     return 0

@@ -40,7 +40,8 @@ def workspace_builder(window) -> Callable[[], Workspace]:
                   open_options=plain_options(window.open_options),
                   metrics=[m.name for m in window.metrics.scored],
                   view=view_to_dict(window.view_settings, window.viewport), bookmarks=list(s.bookmarks),
-                  scores=scoring.result if final else None, profile=window.verdict.state.spec)
+                  scores=scoring.result if final else None, profile=window.verdict.state.spec,
+                  deinterlace=s.deinterlace)
     return lambda: Workspace.new(*paths, imports=[FileRef.of("scores", p) for p in imports], **fields)
 
 
@@ -100,7 +101,7 @@ def open_workspace(window, path: str) -> None:
         notes += use_profile(window, ws.profile)
         scores = (ws.scores, f"from the workspace {ws.path.name}") if scores_valid else None
         window.open_paths(ws.reference.path, ws.distorted.path, ws.offset, scores=scores,
-                          then=lambda: _restore(window, ws, notes, imports))
+                          then=lambda: _restore(window, ws, notes, imports), deinterlace=ws.deinterlace)
 
     window.show_message(f"Opening the workspace {Path(path).name}…")
     window.background(lambda: _loaded(path), found, failed)

@@ -45,6 +45,7 @@ class InspectorSession:
         self.frame = 0
         self.table: ScoreTable | None = None
         self.force_rate = True
+        self.deinterlace = False           # both clips through FFmpeg's bwdif before pairing
         self.matched = None                # an automatic alignment pairing the frames instead of the offset
         self.crop = None                   # spatial.PairCrop: the window of each clip to compare
         self.bookmarks: list = []
@@ -82,6 +83,20 @@ class InspectorSession:
             self.matched = matched
             raise
 
+    def set_deinterlace(self, on: bool) -> None:
+        """Deinterlace both clips (FFmpeg bwdif, one frame per frame), or stop; re-pairs the
+        open clips, InputError (nothing changed) if they no longer pair."""
+        if on == self.deinterlace:
+            return
+        self.deinterlace = on
+        if self.reference is None or self.distorted is None:
+            return
+        try:
+            self._pair(self.matched.offset if self.matched is not None else self.offset)
+        except Exception:
+            self.deinterlace = not on
+            raise
+
     def apply_alignment(self, matched, crop=None) -> None:
         """Pair the frames as the automatic alignment ``matched`` does (None: by the offset) and
         compare the windows of ``crop``; InputError (pairing unchanged) if they do not fit."""
@@ -97,7 +112,7 @@ class InspectorSession:
 
     def _pair(self, offset: int) -> None:
         pair = make_pair(self.reference, self.distorted, offset, force_rate=self.force_rate,
-                         crop=self.crop, matched=self.matched)
+                         crop=self.crop, matched=self.matched, deinterlace=self.deinterlace)
         self.pair = pair
         self.table = None
         self.frame = max(pair.start, min(self.frame, pair.stop - 1))   # in range for the listeners

@@ -148,6 +148,7 @@ class Workspace:
     scores: ScoreResult | None = None
     path: Path | None = None                           # where it was loaded from or saved to
     profile: str = ""                                  # the QC profile: a shipped one's name or a file's path
+    deinterlace: bool = False                          # both clips deinterlaced before pairing
 
     @classmethod
     def new(cls, reference, distorted, **kwargs) -> "Workspace":
@@ -214,6 +215,8 @@ class Workspace:
         }
         if self.profile:
             out["profile"] = self.profile
+        if self.deinterlace:
+            out["deinterlace"] = True
         if self.scores is not None:
             out["scores"] = self.scores.to_json()
         return out
@@ -264,7 +267,7 @@ class Workspace:
                    dict(data.get("view") or {}),
                    [Bookmark.from_json(b) for b in data.get("bookmarks", [])],
                    [FileRef.from_json(f) for f in data.get("imports", [])], scores,
-                   profile=str(data.get("profile") or ""))
+                   profile=str(data.get("profile") or ""), deinterlace=bool(data.get("deinterlace", False)))
 
 
 # ---------------------------------------------------------------- view state

@@ -167,11 +167,11 @@ def mp4_header_problem(path: Path) -> str | None:
     return None
 
 
-def pair_warnings(ref, dist, offset: int, aligned: bool = False) -> list[str]:
+def pair_warnings(ref, dist, offset: int, aligned: bool = False, deinterlaced: bool = False) -> list[str]:
     """One line per thing about two clips (ClipInfo) that makes frame-by-frame pairing
-    doubtful: rotation applied, aspect ratios that differ, interlacing, timestamp gaps or
-    repeats, frame counts the offset does not explain (these last three not when the pairs
-    come from an automatic alignment, ``aligned``)."""
+    doubtful: rotation applied, aspect ratios that differ, interlacing (unless both clips are
+    ``deinterlaced``), timestamp gaps or repeats, frame counts the offset does not explain
+    (these last three not when the pairs come from an automatic alignment, ``aligned``)."""
     from vqinspect.app.media.transform import is_interlaced
 
     lines = []
@@ -186,9 +186,10 @@ def pair_warnings(ref, dist, offset: int, aligned: bool = False) -> list[str]:
                      f"{ref.sample_aspect_ratio}), distorted {aspects[1]:.3f}:1 ({dist.width}x{dist.height}, SAR "
                      f"{dist.sample_aspect_ratio}): the distorted picture is stretched to the reference's shape")
     for role, info in (("reference", ref), ("distorted", dist)):
-        if is_interlaced(info.field_order):
+        if is_interlaced(info.field_order) and not deinterlaced:
             lines.append(f"{role} {Path(info.path).name} is interlaced ({info.field_order}): scored as progressive "
-                         "frames unless --deinterlace is given")
+                         "frames unless deinterlaced (--deinterlace; in the window: Scoring > Deinterlace Both "
+                         "Clips)")
     if aligned:
         return lines
     for role, info in (("reference", ref), ("distorted", dist)):

@@ -150,7 +150,7 @@ def make_pair(reference: MediaSource, distorted: MediaSource, offset: int = 0,
         raise PairingError(None, f"no overlapping frames to score: reference has {ri.frame_count}, distorted "
                                  f"{di.frame_count}, offset {offset}"
                                  + (f", range {frames[0]}:{frames[1]}" if frames else ""))
-    warnings = pair_warnings(ri, di, offset, aligned=matched is not None)
+    warnings = pair_warnings(ri, di, offset, aligned=matched is not None, deinterlaced=deinterlace)
     return ClipPair(reference, distorted, offset, start, stop, limit, conform, scaler, tuple(notes + warnings), crop,
                     matched, tuple(warnings))
 
