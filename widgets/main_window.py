@@ -263,9 +263,12 @@ class InspectorWindow(QMainWindow):
         self.transport.set_range()
         message = (f"Paired {pair.frames} frames, offset {pair.offset}"
                    + (f" — {'; '.join(pair.notes)}" if pair.notes else "") + ".")
-        if self.scoring.runner is None:
+        nothing = not self.scoring.choice.scored
+        if nothing:
+            message += f" Nothing to score: {'; '.join(self.scoring.left_out)}."
+        elif self.scoring.runner is None:
             message += f" Scores {self.scoring.source}: not scored again."
-        self.show_message(message)
+        self.show_message(message, error=nothing)
         self.pair_opened.emit()
 
     def _on_frame_changed(self, frame: int) -> None:

@@ -125,7 +125,7 @@ class ReportExport(QObject):
         key = w.view_settings.map_key or next(iter(w.metrics.map_keys), None)
         map_metric = w.metrics.map_metrics.get(key[0]) if key else None
         by = w.summary.chosen_key if w.summary.chosen_key in s.table.keys else None
-        return ReportRequest(path, kind, s.pair, s.table, not final, [m.name for m in w.metrics.scored],
+        return ReportRequest(path, kind, s.pair, s.table, not final, [m.name for m in scoring.choice.scored],
                              status, list(scoring.result.problems) if final else [], scoring.source, by,
                              tuple(s.bookmarks), map_metric, key[1] if map_metric else None,
                              w.view_settings.colormap)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QProgressBar, QPushButton
 from vqinspect.app import __version__
 from vqinspect.app.shared.errors import InputError
 from vqinspect.app.scoring.pairing import make_pair
-from vqinspect.app.scoring.results import ScoreResult
+from vqinspect.app.scoring.results import ScoreResult, ScoreTable
 from vqinspect.app.scoring.score_cache import ScoreCache
 from vqinspect.widgets.workers import ScoringRunner
 
@@ -42,6 +42,8 @@ class ScoringControl(QObject):
         self.runner: ScoringRunner | None = None
         self.result: ScoreResult | None = None
         self.source = ""
+        self.choice = window.metrics            # the window's metrics that fit the pair's frame size
+        self.left_out: list[str] = []           # why the others are not scored
         self._offered: list[tuple[ScoreResult, str]] = []
         self._retired: list[ScoringRunner] = []
         self._updates = 0
@@ -68,7 +70,8 @@ class ScoringControl(QObject):
                              deinterlace=deinterlace)
         except InputError:
             return None
-        result = self.cache.load(pair, self.window.metrics.scored, self.window.open_options)
+        choice, _ = self.window.metrics.for_size(*pair.size)
+        result = self.cache.load(pair, choice.scored, self.window.open_options)
         return (result, f"computed by vqinspect {__version__} (cached)") if result is not None else None
 
     def offer(self, candidates: list[tuple[ScoreResult, str] | None]) -> None:
@@ -81,8 +84,9 @@ class ScoringControl(QObject):
     def start(self, pair) -> None:
         """Show the offered run if it fits ``pair``, else score it in the background."""
         self.stop()
+        self.choice, self.left_out = self.window.metrics.for_size(*pair.size)
         offered, self._offered = self._offered, []
-        fitting = [c for c in offered if reusable(c[0], pair, self.window.metrics.scored)]
+        fitting = [c for c in offered if reusable(c[0], pair, self.choice.scored)]
         if fitting:
             self._reuse(pair, *fitting[0])
         else:
@@ -91,9 +95,9 @@ class ScoringControl(QObject):
     def _prepare_views(self, pair, table) -> None:
         w = self.window
         w.session.set_table(table)
-        w.plots.set_metrics(w.metrics.groups, pair.start, pair.stop)
+        w.plots.set_metrics(self.choice.groups, pair.start, pair.stop)
         w.plots.update_table(table)
-        w.summary.set_keys(list(table.keys), w.metrics.preferred_key)
+        w.summary.set_keys(list(table.keys), self.choice.preferred_key)
 
     def _reuse(self, pair, result: ScoreResult, source: str) -> None:
         self.result, self.source = result, source
@@ -103,7 +107,10 @@ class ScoringControl(QObject):
     def _run(self, pair) -> None:
         w = self.window
         self.result, self.source = None, f"computed by vqinspect {__version__}"
-        runner = ScoringRunner(pair, w.metrics.scored, w.gate, w.threads, self)
+        if not self.choice.scored:     # the window says why (``left_out``)
+            self._prepare_views(pair, ScoreTable(pair.start, pair.stop, []))
+            return
+        runner = ScoringRunner(pair, self.choice.scored, w.gate, w.threads, self)
         runner.updated.connect(self._on_updated)
         runner.finished.connect(self._on_finished)
         runner.failed.connect(self._on_failed)
@@ -184,7 +191,8 @@ class ScoringControl(QObject):
         elif result.status == "broken":
             w.show_message(f"Scored {scored} frames, then: {'; '.join(result.problems)}", error=True)
         else:
-            w.show_message(f"Scored {scored} frames with {', '.join(result.metrics)}.")
+            w.show_message(f"Scored {scored} frames with {', '.join(result.metrics)}."
+                           + "".join(f" Not scored: {why}." for why in self.left_out), error=bool(self.left_out))
             self._store(result, self.runner.pair)
         w.scoring_finished.emit(result)
 
@@ -197,7 +205,7 @@ class ScoringControl(QObject):
 
     def _store(self, result: ScoreResult, pair) -> None:
         """Keep a complete run in the cache, writing in the background."""
-        metrics, options = self.window.metrics.scored, self.window.open_options
+        metrics, options = self.choice.scored, self.window.open_options
         self.window.background(lambda: self.cache.store(result, pair, metrics, options), lambda path: None,
                                lambda message: self.window.show_message(
                                    f"Scores not cached ({message}); they are still shown.", error=True))

@@ -50,6 +50,19 @@ class MetricChoice:
     def default(cls) -> "MetricChoice":
         return cls.from_names(None)
 
+    def for_size(self, width: int, height: int) -> tuple["MetricChoice", list[str]]:
+        """The choice limited to the metrics that can score frames of this size, and one line
+        per metric left out (why), so a small clip still gets the others scored."""
+        kept, left_out = [], []
+        for metric in self.scored:
+            try:
+                metric.check_size(width, height)
+            except MetricError as exc:
+                left_out.append(str(exc))
+            else:
+                kept.append(metric)
+        return MetricChoice(kept, self.map_metrics), left_out
+
     @property
     def groups(self) -> list[tuple[str, tuple[str, ...]]]:
         """(plot group, the keys to plot): the registry's plot groups of the scored keys. A
