@@ -459,8 +459,7 @@ def adm3_scores(ref: np.ndarray, dis: np.ndarray, bit_depth: int, opts: AdmOptio
             p = (45, 39, 36)[level - 1]
             pend = [2.0 ** (p - math.ceil(math.log2(w)) - math.ceil(math.log2(h)))] * 3
         units = np.array([2.0 ** (math.log2(pend[b]) + math.ceil(math.log2(h))) for b in range(3)])
-        shape = (3, h, w) if planes else (3, 0, 0)
-        dlm_plane, aim_plane = np.zeros(shape), np.zeros(shape)
+        no_plane = np.zeros((3, 0, 0))
         dacc, nacc, aacc = np.zeros(3, np.int64), np.zeros(3, np.int64), np.zeros(3, np.int64)
         a_r = _WORK.array(f"a_r{level}", (h, w), np.int32)
         a_d = _WORK.array(f"a_d{level}", (h, w), np.int32)
@@ -468,8 +467,13 @@ def adm3_scores(ref: np.ndarray, dis: np.ndarray, bit_depth: int, opts: AdmOptio
         band_r = _WORK.array(f"band_r{level}", (3, rows, w), np.int32)
         band_d = _WORK.array(f"band_d{level}", (3, rows, w), np.int32)
         level_pass(src_r, src_d, level, bit_depth, float(opts.enhn_gain_limit), ifac[level],
-                   top, bottom, left, right, dacc, nacc, aacc, 1.0 / units, dlm_plane, aim_plane,
+                   top, bottom, left, right, dacc, nacc, aacc, 1.0 / units, no_plane, no_plane,
                    a_r, a_d, band_r, band_d)
+        if planes:  # per pixel over the whole band: the 10 % inset is how libvmaf pools, not where loss is
+            dlm_plane, aim_plane = np.zeros((3, h, w)), np.zeros((3, h, w))
+            level_pass(src_r, src_d, level, bit_depth, float(opts.enhn_gain_limit), ifac[level],
+                       0, h, 0, w, np.zeros(3, np.int64), np.zeros(3, np.int64), np.zeros(3, np.int64),
+                       1.0 / units, dlm_plane, aim_plane, a_r, a_d, band_r, band_d)
         src_r, src_d = a_r, a_d
         if level == 0:
             sa = max(math.ceil(math.log2(area) - 20), 0)
