@@ -26,13 +26,17 @@ class SummaryPanel(QWidget):
         self.session = session
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([c for c, _ in COLUMNS])
-        # Stretch, not ResizeToContents: re-measuring every column at each value change
-        # cost ~1 ms per cell, tens of ms per refresh while scoring.
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Columns fit their longest text, re-measured only when a longer one appears (measuring
+        # every cell at each refresh cost tens of ms while scoring); numbers are never elided:
+        # a narrow dock scrolls instead.
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self._widest = [0] * len(COLUMNS)     # the longest text each column has been sized for
         self.table.setMaximumHeight(260)
         self.table.horizontalHeaderItem(len(COLUMNS) - 1).setToolTip("worst frame (double-click to go)")
         self.table.horizontalHeaderItem(1).setToolTip("harmonic mean (libvmaf's)")
@@ -71,6 +75,7 @@ class SummaryPanel(QWidget):
         self.key.blockSignals(False)
         self.table.setRowCount(len(keys))
         self.table.setVerticalHeaderLabels(keys)
+        self._widest = [0] * len(COLUMNS)
         self.refresh()
 
     def refresh(self) -> None:
@@ -88,6 +93,9 @@ class SummaryPanel(QWidget):
                     self.table.setItem(row, col, item)
                 if item.text() != text:
                     item.setText(text)
+                if len(text) > self._widest[col]:
+                    self._widest[col] = len(text)
+                    self.table.resizeColumnToContents(col)
         self._fill_worst()
 
     def _fill_worst(self) -> None:
