@@ -7,7 +7,7 @@ from tests.clips import clip, lossless
 QCIF = (176, 144)   # below ms_ssim's 176x176, enough for psnr, ssim and vmaf
 
 
-def test_the_metrics_that_fit_are_scored_and_the_others_named(make_window, qtbot, scoring_runs):
+def test_the_metrics_that_fit_are_scored_and_the_others_named(make_window, qtbot, scoring_runs, score_cache):
     ref, dist = str(lossless(frames=4, size=QCIF)), str(clip(frames=4, size=QCIF, crf=35))
     w = make_window(metrics=("psnr", "ssim", "ms_ssim", "vmaf"))
     with qtbot.waitSignal(w.scoring_finished, timeout=120_000) as blocker:
@@ -21,6 +21,7 @@ def test_the_metrics_that_fit_are_scored_and_the_others_named(make_window, qtbot
     assert "Not scored: ms_ssim needs frames of at least 176x176 luma samples; this clip is 176x144." in text
     assert "ms_ssim" not in [group for group, _ in w.scoring.choice.groups]
 
+    qtbot.waitUntil(lambda: len(list(score_cache.glob("*.json"))) == 1, timeout=20_000)  # stored in the background
     runs = len(scoring_runs)
     again = make_window(metrics=("psnr", "ssim", "ms_ssim", "vmaf"))
     with qtbot.waitSignal(again.scoring_finished, timeout=60_000):
