@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from vqinspect.app.cli.options import Parser, add_input_options, open_inputs, progress_bar
 from vqinspect.app.scoring.alignment import DEFAULT_MAX_OFFSET

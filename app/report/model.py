@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -23,7 +22,7 @@ from vqinspect.app.qc.moments import problem_moments
 from vqinspect.app.qc.verdict import Verdict
 from vqinspect.app.report.images import FramePanels
 from vqinspect.app.scoring.results import ScoreResult, ScoreTable
-from vqinspect.metrics.registry import higher_is_worse, plot_groups, primary_keys, ranking_key
+from vqinspect.metrics.registry import higher_is_worse, plot_groups, ranking_key
 
 DEFAULT_WORST = 6
 

@@ -2,7 +2,6 @@
 the layering rule, and the PySide6 refcount guard."""
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import numpy as np
