@@ -26,8 +26,9 @@ from vqinspect.app.display.screen import timecode
 from vqinspect.app.media.names import codec_name, container_name
 from vqinspect.app.qc.verdict import Verdict
 from vqinspect.app.shared.text import clip_fps
-from vqinspect.metrics.registry import format_value, higher_is_worse, interval_keys, key_info
-from vqinspect.app.report.model import Report, WorstFrame, ordered_keys, plot_groups, primary_keys, worst_frames
+from vqinspect.metrics.registry import (format_value, higher_is_worse, interval_keys, key_info, plot_groups,
+                                        primary_keys)
+from vqinspect.app.report.model import Report, WorstFrame, ordered_keys, worst_frames
 from vqinspect.app.report.images import ColorBar, FramePanels, Panel
 from vqinspect.app.report.plot import HEIGHT, WIDTH, series_svg
 from vqinspect.app.scoring.results import POOLS, ScoreResult, write_atomic
