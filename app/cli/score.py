@@ -74,7 +74,7 @@ def score_main(argv: list[str]) -> int:
         raise
     status = run_scoring(pair, metrics, args.json, args.csv, args.threads, args.quiet, warm, decoder,
                          profile_of(args))
-    warning = watch.warning(pair) if watch is not None else None
+    warning = watch.warning() if watch is not None else None
     if warning:
         print(f"vqinspect: {warning}", file=sys.stderr)
     return status

@@ -330,6 +330,7 @@ class MisalignmentCheck:
     RUN = 3             # ... on at least this many frames
 
     def __init__(self, pair):
+        """``pair``: the pair being scored, paired by its offset (not an automatic alignment)."""
         self.bit_depth = pair.bit_depth
         self.offset, self.start, self.stop = pair.offset, pair.start, pair.stop
         self._ref: dict[int, np.ndarray] = {}
@@ -396,11 +397,11 @@ class MisalignmentCheck:
         for d in [d for d in self._dist if d < reach]:
             del self._dist[d]
 
-    def warning(self, pair) -> str | None:
+    def warning(self) -> str | None:
         """One line naming the likely offset, or None when the scored offset looks right."""
         with self._lock:
             self._reduce(final=True)
-        if len(self._frames) < self.RUN or pair.matched is not None:
+        if len(self._frames) < self.RUN:
             return None
         frames, own, alt = np.array(self._frames), np.array(self._own), np.array(self._alt)
         best = np.array(self._best)
@@ -412,7 +413,7 @@ class MisalignmentCheck:
         hits = frames[bad & (best == likely_k)]
         if len(hits) < self.RUN:
             return None
-        likely = pair.offset + likely_k - self.NEARBY
+        likely = self.offset + likely_k - self.NEARBY
         return (f"{len(hits)} of {len(frames)} reference frames ({hits[0]}-{hits[-1]}) match the distorted clip "
-                f"far better at offset {likely:+d} than at {pair.offset:+d}: the pair looks misaligned "
+                f"far better at offset {likely:+d} than at {self.offset:+d}: the pair looks misaligned "
                 f"(try --offset {likely} or --align auto)")

@@ -69,4 +69,4 @@ def test_the_verdict_is_the_naive_tables_and_few_signatures_are_held(late_pair, 
     assert held <= 3 * MisalignmentCheck.NEARBY + abs(lead) + 3
     expected = naive_warning(pair, ref, dist)
     assert f"offset -{LATE}" in expected
-    assert check.warning(pair) == expected
+    assert check.warning() == expected
