@@ -87,3 +87,11 @@ def image_sequence(folder_name: str, ext: str, codec: str, pix_fmt: str, frames:
                 for packet in s.encode():
                     out.mux(packet)
     return pattern
+
+
+def decoded_planes(path: Path, frames: int) -> list[tuple]:
+    """The first ``frames`` frames' planes, as the scoring engine reads them."""
+    from vqinspect.app.media.source import open_media
+
+    with open_media(str(path)).reader() as reader:
+        return [tuple(p.copy() for p in reader.frame(i)) for i in range(frames)]

@@ -6,16 +6,12 @@ import json
 
 import pytest
 
-from tests.app.media.lying_clips import SIZE, ffmpeg
+from tests.app.media.lying_clips import interlaced_h264
 
 
 @pytest.fixture(scope="module")
 def tff(tmp_path_factory):
-    path = tmp_path_factory.mktemp("interlaced") / "tff.mp4"
-    ffmpeg("-f", "lavfi", "-i", f"testsrc2=size={SIZE[0]}x{SIZE[1]}:rate=25", "-frames:v", "8",
-           "-vf", "setfield=tff", "-c:v", "libx264", "-flags", "+ildct+ilme", "-x264opts", "tff=1",
-           "-pix_fmt", "yuv420p", str(path))
-    return str(path)
+    return str(interlaced_h264(tmp_path_factory.mktemp("interlaced") / "tff.mp4"))
 
 
 def test_the_menu_deinterlaces_rescoring_and_the_workspace_keeps_it(make_window, qtbot, tff, tmp_path,

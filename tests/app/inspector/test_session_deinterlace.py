@@ -5,18 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.app.media.lying_clips import SIZE, ffmpeg, frames_of
+from tests.app.media.lying_clips import SIZE, frames_of, interlaced_h264
 from vqinspect.app.inspector.session import InspectorSession
 from vqinspect.app.media.source import open_media
 
 
 @pytest.fixture(scope="module")
 def tff(tmp_path_factory):
-    path = tmp_path_factory.mktemp("interlaced") / "tff.mp4"
-    ffmpeg("-f", "lavfi", "-i", f"testsrc2=size={SIZE[0]}x{SIZE[1]}:rate=25", "-frames:v", "8",
-           "-vf", "setfield=tff", "-c:v", "libx264", "-flags", "+ildct+ilme", "-x264opts", "tff=1",
-           "-pix_fmt", "yuv420p", str(path))
-    return path
+    return interlaced_h264(tmp_path_factory.mktemp("interlaced") / "tff.mp4")
 
 
 def _luma(pair, frame):

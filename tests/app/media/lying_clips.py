@@ -28,6 +28,13 @@ def frames_of(path: Path, width: int, height: int, *filters: str, pix_fmt: str =
     return np.stack([data[k:k + width * height].reshape(height, width) for k in range(0, len(data), frame)])
 
 
+def interlaced_h264(path: Path, frames: int = 8) -> Path:
+    """A top-field-first interlaced H.264 clip (x264's interlaced mode, field order tagged)."""
+    ffmpeg(*SOURCE, "-frames:v", str(frames), "-vf", "setfield=tff", "-c:v", "libx264",
+           "-flags", "+ildct+ilme", "-x264opts", "tff=1", "-pix_fmt", "yuv420p", str(path))
+    return path
+
+
 def h264(path: Path, frames: int = 10, *extra: str, size: tuple[int, int] = SIZE) -> Path:
     ffmpeg("-f", "lavfi", "-i", f"testsrc2=size={size[0]}x{size[1]}:rate=25", "-frames:v", str(frames),
            "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", *extra, str(path))

@@ -8,7 +8,7 @@ import pytest
 from vqinspect.__main__ import main
 from vqinspect.app.media.source import open_media
 from vqinspect.app.scoring.pairing import make_pair
-from tests.app.media.lying_clips import SIZE, ffmpeg, frames_of, h264
+from tests.app.media.lying_clips import SIZE, ffmpeg, frames_of, h264, interlaced_h264
 
 
 @pytest.fixture(scope="module")
@@ -19,9 +19,7 @@ def clips(tmp_path_factory):
     ffmpeg("-display_rotation", "-90", "-i", str(upright), "-c", "copy", str(d / "tagged270.mp4"))
     # the encode a phone pipeline makes of a tagged clip: physically turned, no tag
     ffmpeg("-i", str(d / "tagged90.mp4"), "-c:v", "libx264", "-crf", "18", str(d / "turned.mp4"))
-    ffmpeg("-f", "lavfi", "-i", f"testsrc2=size={SIZE[0]}x{SIZE[1]}:rate=25", "-frames:v", "8",
-           "-vf", "setfield=tff", "-c:v", "libx264", "-flags", "+ildct+ilme", "-x264opts", "tff=1",
-           "-pix_fmt", "yuv420p", str(d / "tff.mp4"))
+    interlaced_h264(d / "tff.mp4")
     ffmpeg("-i", str(upright), "-vf", "scale=176:100,setsar=1", "-c:v", "libx264", str(d / "wide.mp4"))
     ffmpeg("-i", str(upright), "-vf", "setsar=12/11", "-c:v", "libx264", str(d / "anamorphic.mp4"))
     return d

@@ -1,27 +1,17 @@
 """Maps outside the engine get the earlier reference frames their metric asks for."""
 from __future__ import annotations
 
-import av
 import numpy as np
 
-from tests.clips import clip, lossless
+from tests.clips import clip, decoded_planes, lossless
 from vqinspect.app.scoring.map_input import map_frame_input
 from vqinspect.metrics.registry import FrameInput
 from vqinspect.metrics.vmaf import vmaf_metric
 
 
-def _planes(path, n):
-    with av.open(str(path)) as container:
-        frames = [f.to_ndarray(format="yuv420p") for _, f in zip(range(n), container.decode(video=0))]
-    h, w = frames[0].shape[0] * 2 // 3, frames[0].shape[1]
-    q = h // 4  # rows of the stacked array per chroma plane
-    return [(f[:h].copy(), f[h:h + q].reshape(h // 2, w // 2).copy(), f[h + q:].reshape(h // 2, w // 2).copy())
-            for f in frames]
-
-
 def test_an_hfr_model_map_compares_with_frame_i_minus_2_as_scoring_does():
-    ref = _planes(lossless(frames=5, size=(320, 240)), 5)
-    dist = _planes(clip(crf=40, frames=5, size=(320, 240)), 5)
+    ref = decoded_planes(lossless(frames=5, size=(320, 240)), 5)
+    dist = decoded_planes(clip(crf=40, frames=5, size=(320, 240)), 5)
     metric = vmaf_metric("vmaf_v1.0.16_hfr_3d0h")
     assert metric.needs_previous == 2
     read = []
@@ -35,7 +25,7 @@ def test_an_hfr_model_map_compares_with_frame_i_minus_2_as_scoring_does():
 
 
 def test_the_clip_start_has_no_history():
-    ref = _planes(lossless(frames=2, size=(320, 240)), 2)
+    ref = decoded_planes(lossless(frames=2, size=(320, 240)), 2)
     metric = vmaf_metric("vmaf_v1.0.16_hfr_3d0h")
     first = map_frame_input(metric, 0, ref[0], ref[0], 8, lambda k: ref[k])
     second = map_frame_input(metric, 1, ref[1], ref[1], 8, lambda k: ref[k])

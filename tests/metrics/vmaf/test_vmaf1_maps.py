@@ -2,11 +2,10 @@
 10 % inset is how it pools the frame, not where loss can be), so border tiles are not outliers."""
 from __future__ import annotations
 
-import av
 import numpy as np
 import pytest
 
-from tests.clips import clip, lossless
+from tests.clips import clip, decoded_planes, lossless
 from vqinspect.metrics.registry import FrameInput
 from vqinspect.metrics.vmaf import adm, vmaf_metric
 from vqinspect.metrics.vmaf.adm3 import adm3_scores
@@ -16,18 +15,10 @@ from vqinspect.metrics.vmaf.model import load_model
 MODEL = "vmaf_v1.0.16_3d0h"
 
 
-def _planes(path, n=2):
-    with av.open(str(path)) as container:
-        frames = [f.to_ndarray(format="yuv420p") for _, f in zip(range(n), container.decode(video=0))]
-    h, w = frames[0].shape[0] * 2 // 3, frames[0].shape[1]
-    q = h // 4
-    return [(f[:h].copy(), f[h:h + q].reshape(h // 2, w // 2).copy(), f[h + q:].reshape(h // 2, w // 2).copy())
-            for f in frames]
-
-
 @pytest.fixture(scope="module")
 def frames():
-    return _planes(lossless(frames=2, size=(320, 240))), _planes(clip(frames=2, size=(320, 240), crf=40))
+    size = (320, 240)
+    return decoded_planes(lossless(frames=2, size=size), 2), decoded_planes(clip(frames=2, size=size, crf=40), 2)
 
 
 def test_planes_cover_the_band_and_leave_the_scores_alone(frames):
