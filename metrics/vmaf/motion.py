@@ -11,19 +11,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS
+from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS, reflect101
 
 TAPS = (3571, 16004, 26386, 16004, 3571)
-
-
-@njit(**KERNEL_OPTIONS)
-def _mirror(i, n):
-    """Index mirrored into [0, n) without repeating the edge sample."""
-    if i < 0:
-        return -i
-    if i >= n:
-        return 2 * n - i - 2
-    return i
 
 
 @njit(**KERNEL_OPTIONS)
@@ -42,16 +32,16 @@ def vertical_row(prev, cur, i, bit_depth, y_row):
     c2 = np.float64(TAPS[2])
     inv = 1.0 / np.float64(1 << bit_depth)
     rnd = np.float64(1 << (bit_depth - 1))
-    p0 = prev[_mirror(i - 2, h)]
-    p1 = prev[_mirror(i - 1, h)]
+    p0 = prev[reflect101(i - 2, h)]
+    p1 = prev[reflect101(i - 1, h)]
     p2 = prev[i]
-    p3 = prev[_mirror(i + 1, h)]
-    p4 = prev[_mirror(i + 2, h)]
-    q0 = cur[_mirror(i - 2, h)]
-    q1 = cur[_mirror(i - 1, h)]
+    p3 = prev[reflect101(i + 1, h)]
+    p4 = prev[reflect101(i + 2, h)]
+    q0 = cur[reflect101(i - 2, h)]
+    q1 = cur[reflect101(i - 1, h)]
     q2 = cur[i]
-    q3 = cur[_mirror(i + 1, h)]
-    q4 = cur[_mirror(i + 2, h)]
+    q3 = cur[reflect101(i + 1, h)]
+    q4 = cur[reflect101(i + 2, h)]
     mid = y_row[2:w + 2]
     for j in range(w):
         d0 = np.float64(np.int32(p0[j]) - np.int32(q0[j]))

@@ -1,9 +1,10 @@
-"""Options and per-thread work buffers shared by the VMAF kernels."""
+"""Options, per-thread work buffers and the border rule shared by the VMAF kernels."""
 from __future__ import annotations
 
 import threading
 
 import numpy as np
+from numba import njit
 
 FAST_MATH = {"nnan", "ninf", "nsz", "contract", "reassoc"}
 """LLVM fast-math flags of the kernels: reassociation (vectorised sums) and FMA
@@ -33,3 +34,14 @@ class Workspace(threading.local):
             a = np.empty(shape, dtype=dtype)
             self._arrays[key] = a
         return a
+
+
+@njit(cache=True, nogil=True)
+def reflect101(i, n):
+    """Index ``i`` mirrored into [0, n) without repeating the edge sample (-1 reads 1, n reads
+    n - 2): how libvmaf pads its VIF, motion and SpEED filters."""
+    if i < 0:
+        return -i
+    if i >= n:
+        return 2 * (n - 1) - i
+    return i

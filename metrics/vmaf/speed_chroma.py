@@ -20,9 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from vqinspect.metrics.vmaf.motion import _mirror
 from vqinspect.metrics.registry import MetricError
-from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS, Workspace
+from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS, Workspace, reflect101
 
 BLOCK = 5
 EIGEN_EPS = 1e-6
@@ -91,7 +90,7 @@ def to_float_sampled(plane, divisor, oh, half, out):
     read = np.zeros(h, np.bool_)
     for i in range(oh):
         for k in range(2 * half + 1):
-            read[_mirror(16 * i - half + k, h)] = True
+            read[reflect101(16 * i - half + k, h)] = True
     for i in range(h):
         if read[i]:
             src = plane[i]
@@ -162,13 +161,13 @@ def blur_decimate(src, taps, oh, ow):
         for c in range(w):
             acc = np.float32(0.0)
             for k in range(n):
-                acc = np.float32(acc + np.float32(taps[k] * src[_mirror(r - half + k, h), c]))
+                acc = np.float32(acc + np.float32(taps[k] * src[reflect101(r - half + k, h), c]))
             row[c] = acc
         for j in range(ow):
             cc = 16 * j
             acc = np.float32(0.0)
             for k in range(n):
-                acc = np.float32(acc + np.float32(taps[k] * row[_mirror(cc - half + k, w)]))
+                acc = np.float32(acc + np.float32(taps[k] * row[reflect101(cc - half + k, w)]))
             out[i, j] = acc
     return out
 
@@ -184,14 +183,14 @@ def remove_local_mean(d, taps):
         for j in range(w):
             acc = np.float32(0.0)
             for k in range(n):
-                acc = np.float32(acc + np.float32(taps[k] * d[_mirror(i - half + k, h), j]))
+                acc = np.float32(acc + np.float32(taps[k] * d[reflect101(i - half + k, h), j]))
             tmp[i, j] = acc
     out = np.empty((h, w), np.float32)
     for i in range(h):
         for j in range(w):
             acc = np.float32(0.0)
             for k in range(n):
-                acc = np.float32(acc + np.float32(taps[k] * tmp[i, _mirror(j - half + k, w)]))
+                acc = np.float32(acc + np.float32(taps[k] * tmp[i, reflect101(j - half + k, w)]))
             out[i, j] = np.float32(d[i, j] - acc)
     return out
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from vqinspect.metrics.vmaf.prepare import reflect101
+
 KERNEL_OPTIONS = dict(cache=True, nogil=True, error_model="numpy")
 """No fast-math: libvmaf's double arithmetic in the statistic (g, the residual variance)
 is not contracted to FMAs, and the same expressions here must round the same way."""
@@ -49,16 +51,6 @@ def _log2_table() -> np.ndarray:
 
 
 LOG2_TABLE = _log2_table()
-
-
-@njit(**KERNEL_OPTIONS)
-def reflect101(i, n):
-    """Mirror index ``i`` into [0, n) without repeating the edge sample."""
-    if i < 0:
-        return -i
-    if i >= n:
-        return 2 * (n - 1) - i
-    return i
 
 
 @njit(**KERNEL_OPTIONS)
