@@ -3,7 +3,8 @@
 Prints throughput of both and their ratio in the same run (ratio > 1: we are faster),
 their CPU time, our floor (the same command without metrics: Python, opening and decoding
 both clips) against ffmpeg's job and its decode-only run, plain PyAV decoding, the cold numba compile time, and
-peak memory on a short and a long clip (it must not grow with clip length).
+peak memory on a short and a long clip (it must not grow with clip length) and, on AVX-512
+CPUs, our VMAF with 512-bit against numba's default 256-bit vectors.
 
     .venv/bin/python benchmarks/bench_score.py [--frames 264] [--repeats 3]
 """
@@ -72,6 +73,7 @@ def main() -> None:
                 ffmpeg_libvmaf(ref, dist, "name=psnr|name=float_ssim"), "score --metrics psnr,ssim,vmaf",
                 "libvmaf+psnr+float_ssim", args.repeats)
         print(f"cold JIT compile of the VMAF kernels: {cold_compile_seconds('vmaf'):.1f} s")
+        vector_width(ref, dist, n, args.repeats)
     if args.only in (None, "memory"):
         memory()
 
@@ -100,6 +102,23 @@ def compare(n: int, ours_cmd: list[str], anchor_cmd: list[str], label: str, anch
     t = interleaved({"ours": ours_cmd, "anchor": anchor_cmd}, repeats)
     report(label, n / t["ours"].wall, n / t["anchor"].wall, anchor)
     print(f"  CPU time: ours {t['ours'].cpu:.2f} core-s, {anchor} {t['anchor'].cpu:.2f} core-s")
+
+
+def vector_width(ref: Path, dist: Path, n: int, repeats: int) -> None:
+    """``score --metrics vmaf`` with the 512-bit vectors we ask numba for on AVX-512 hosts
+    (``metrics/vector_width.py``) against numba's default 256 bits."""
+    import llvmlite.binding as llvm
+
+    from vqinspect.metrics.vector_width import wide_vector_features
+
+    if wide_vector_features() is None:
+        print("vector width: no AVX-512 on this CPU, the kernels use numba's default")
+        return
+    cmd = VQINSPECT + ["score", str(ref), str(dist), "--metrics", "vmaf", "--quiet"]
+    default = ["env", f"NUMBA_CPU_FEATURES={llvm.get_host_cpu_features().flatten()}", *cmd]
+    t = interleaved({"512": cmd, "256": default}, repeats)
+    report("score --metrics vmaf, 512-bit vectors", n / t["512"].wall, n / t["256"].wall, "256-bit")
+    print(f"  CPU time: 512-bit {t['512'].cpu:.2f} core-s, 256-bit {t['256'].cpu:.2f} core-s")
 
 
 def interleaved(commands: dict[str, list[str]], repeats: int) -> dict[str, Timed]:
