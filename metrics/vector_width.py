@@ -21,6 +21,8 @@ import os
 import sys
 
 _NEEDED = ("avx512f", "avx512bw", "avx512vl")
+USER_TARGET_VARIABLES = ("NUMBA_CPU_FEATURES", "NUMBA_CPU_NAME", "NUMBA_ENABLE_AVX")
+"""numba's settings of its target: when the user set any of them, the target is theirs."""
 
 
 def wide_vector_features() -> str | None:
@@ -35,7 +37,7 @@ def wide_vector_features() -> str | None:
 
 def prefer_wide_vectors() -> None:
     """Ask numba for 512-bit vectors on this host unless the user chose its features."""
-    if any(name in os.environ for name in ("NUMBA_CPU_FEATURES", "NUMBA_CPU_NAME", "NUMBA_ENABLE_AVX")):
+    if any(name in os.environ for name in USER_TARGET_VARIABLES):
         return
     try:
         features = wide_vector_features()

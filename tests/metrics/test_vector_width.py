@@ -10,7 +10,7 @@ import sys
 import llvmlite.binding as llvm
 import numpy as np
 
-from vqinspect.metrics.vector_width import prefer_wide_vectors, wide_vector_features
+from vqinspect.metrics.vector_width import USER_TARGET_VARIABLES, prefer_wide_vectors, wide_vector_features
 
 HOST_HAS_AVX512 = all(llvm.get_host_cpu_features().get(f) for f in ("avx512f", "avx512bw", "avx512vl"))
 
@@ -19,7 +19,7 @@ TARGET_FEATURES = ("from numba.core.registry import cpu_target; "
 
 
 def _clean_env(**extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CPU_FEATURES", "NUMBA_CPU_NAME")}
+    env = {k: v for k, v in os.environ.items() if k not in USER_TARGET_VARIABLES}
     return {**env, **extra}
 
 
