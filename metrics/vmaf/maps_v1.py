@@ -38,11 +38,11 @@ def maps_of(features) -> tuple[str, ...]:
 
 def speed_map(ref, dist, bit_depth: int, opts) -> np.ndarray:
     """Mean of the U and V per-block SpEED differences (float32, block grid)."""
-    from vqinspect.metrics.vmaf.speed_chroma import channel_score, plane_dims
+    from vqinspect.metrics.vmaf.speed_chroma import plane_dims, plane_scores
 
     oh, ow = plane_dims(*ref[1].shape, opts.prescale)
     grid = (oh // 5, ow // 5)
-    blocks = [channel_score(ref[c], dist[c], bit_depth, opts)[2].reshape(grid) for c in (1, 2)]
+    blocks = [s[2].reshape(grid) for s in plane_scores(ref[1:3], dist[1:3], bit_depth, opts)]
     return ((blocks[0] + blocks[1]) / 2).astype(np.float32)
 
 

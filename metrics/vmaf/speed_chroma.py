@@ -9,8 +9,9 @@ exceeds the neural-noise floor; the plane's score is the mean |E_ref log2(1 + s_
 E_dis log2(1 + 0.75 s_ref + 0.25 s_dis)| (weight mode 5). A side whose K is singular gets
 s = 0 and flags the plane; U/V combine into uv as libvmaf does.
 
-Everything before the eigen-decomposition runs in float32 in libvmaf's order; the
-eigenvalues and the solve use float64 LAPACK (libvmaf's float32 GSL port agrees to ~3e-5).
+The conversion, scalers and filters round every float32 step in libvmaf's order; the
+covariance's sums are vectorised (reassociated); the eigenvalues and the solve use float64
+LAPACK, on the four sides of a frame at once (libvmaf's float32 GSL port agrees to ~3e-5).
 """
 from __future__ import annotations
 
@@ -21,11 +22,14 @@ import numpy as np
 from numba import njit
 
 from vqinspect.metrics.registry import MetricError
-from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS, Workspace, reflect101
+from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS, reflect101
 
 BLOCK = 5
 EIGEN_EPS = 1e-6
 LOG2_2PIE = math.log2(2.0 * math.pi * math.e)
+STRICT = dict(KERNEL_OPTIONS, fastmath=False)
+"""The float32 filters and scalers: every product and sum rounded in libvmaf's order (its C
+is built without FMA contraction); their column loops vectorise without reassociation."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ def plane_dims(h: int, w: int, prescale: float) -> tuple[int, int]:
     return oh, ow
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**STRICT)
 def to_float(plane, divisor, out):
     """float32(x) / divisor - 128 (libvmaf picture_copy with offset -128)."""
     h, w = plane.shape
@@ -81,25 +85,7 @@ def to_float(plane, divisor, out):
             out[i, j] = np.float32(plane[i, j]) / d - np.float32(128.0)
 
 
-@njit(**KERNEL_OPTIONS)
-def to_float_sampled(plane, divisor, oh, half, out):
-    """``to_float`` of only the rows ``blur_decimate`` reads for ``oh`` output rows (those
-    within ``half`` of a multiple of 16, mirrored); the other rows of ``out`` are left."""
-    h, w = plane.shape
-    d = np.float32(divisor)
-    read = np.zeros(h, np.bool_)
-    for i in range(oh):
-        for k in range(2 * half + 1):
-            read[reflect101(16 * i - half + k, h)] = True
-    for i in range(h):
-        if read[i]:
-            src = plane[i]
-            dst = out[i]
-            for j in range(w):
-                dst[j] = np.float32(src[j]) / d - np.float32(128.0)
-
-
-@njit(**KERNEL_OPTIONS)
+@njit(**STRICT)
 def bilinear(src, dst_h, dst_w):
     """libvmaf's per-pixel bilinear scaler (vif_scale_frame_bilinear), float32."""
     src_h, src_w = src.shape
@@ -148,21 +134,30 @@ def nearest(src, dst_h, dst_w):
     return out
 
 
-@njit(**KERNEL_OPTIONS)
-def blur_decimate(src, taps, oh, ow):
-    """Separable blur (vertical then horizontal, reflect borders) sampled at (16i, 16j)."""
+@njit(**STRICT)
+def blur_decimate(src, scale, offset, taps, oh, ow):
+    """Separable blur (vertical then horizontal, reflect borders) of float32(src) * scale -
+    offset, sampled at (16i, 16j): only the rows the samples need are read.
+
+    Each column's vertical sum adds the taps in order from 0 in float32, as libvmaf's loop
+    does; the column loop is innermost, so it vectorises without changing any rounding.
+    ``scale`` is a power of two (1 / 2^(bits - 8)): the product equals libvmaf's division.
+    """
     h, w = src.shape
     n = taps.size
     half = n // 2
+    sc = np.float32(scale)
+    off = np.float32(offset)
     out = np.empty((oh, ow), np.float32)
     row = np.empty(w, np.float32)
     for i in range(oh):
         r = 16 * i
-        for c in range(w):
-            acc = np.float32(0.0)
-            for k in range(n):
-                acc = np.float32(acc + np.float32(taps[k] * src[reflect101(r - half + k, h), c]))
-            row[c] = acc
+        row[:] = 0.0
+        for k in range(n):
+            t = taps[k]
+            s = src[reflect101(r - half + k, h)]
+            for c in range(w):
+                row[c] = np.float32(row[c] + np.float32(t * np.float32(np.float32(s[c]) * sc - off)))
         for j in range(ow):
             cc = 16 * j
             acc = np.float32(0.0)
@@ -172,7 +167,7 @@ def blur_decimate(src, taps, oh, ow):
     return out
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**STRICT)
 def remove_local_mean(d, taps):
     """d - blur(d) with the 3-tap Gaussian (vertical then horizontal, reflect borders)."""
     h, w = d.shape
@@ -196,15 +191,13 @@ def remove_local_mean(d, taps):
 
 
 @njit(**KERNEL_OPTIONS)
-def covariance(d):
-    """libvmaf's 25x25 covariance of the 5x5 shifted sub-images (float32 means, float64 sums)."""
+def centred_shifts(d):
+    """The 25 shifted sub-images of the 5x5 blocks' samples (row 5r + c: the plane's
+    [r:r + th - 4, c:c + tw - 4] flattened), each minus its float32 mean, in float64."""
     h, w = d.shape
-    th = (h // BLOCK) * BLOCK
-    tw = (w // BLOCK) * BLOCK
-    sh = th - BLOCK + 1
-    sw = tw - BLOCK + 1
-    n = BLOCK * BLOCK
-    means = np.empty(n, np.float32)
+    sh = (h // BLOCK) * BLOCK - BLOCK + 1
+    sw = (w // BLOCK) * BLOCK - BLOCK + 1
+    out = np.empty((BLOCK * BLOCK, sh * sw))
     count = np.float32(sw * sh)
     for r in range(BLOCK):
         for c in range(BLOCK):
@@ -212,22 +205,19 @@ def covariance(d):
             for i in range(sh):
                 for j in range(sw):
                     acc = np.float32(acc + d[r + i, c + j])
-            means[r * BLOCK + c] = np.float32(acc / count)
-    k = np.empty((n, n), np.float32)
-    for x in range(n):
-        rx, cx = x // BLOCK, x % BLOCK
-        for y in range(x + 1):
-            ry, cy = y // BLOCK, y % BLOCK
-            mx = np.float64(means[x])
-            my = np.float64(means[y])
-            acc = 0.0
+            mean = np.float64(np.float32(acc / count))
+            row = out[r * BLOCK + c]
             for i in range(sh):
                 for j in range(sw):
-                    acc += (np.float64(d[rx + i, cx + j]) - mx) * (np.float64(d[ry + i, cy + j]) - my)
-            v = np.float32(acc / (sw * sh))
-            k[x, y] = v
-            k[y, x] = v
-    return k
+                    row[i * sw + j] = np.float64(d[r + i, c + j]) - mean
+    return out
+
+
+def covariance(d: np.ndarray) -> np.ndarray:
+    """libvmaf's 25x25 covariance of the 5x5 shifted sub-images (float32 means, float64
+    sums, rounded to float32)."""
+    c = centred_shifts(d)
+    return ((c @ c.T) / c.shape[1]).astype(np.float32)
 
 
 def block_samples(d: np.ndarray) -> np.ndarray:
@@ -247,24 +237,26 @@ class SideParams:
     singular: bool
 
 
-def est_params(d: np.ndarray, sigma_nn: float) -> SideParams:
-    """Entropy and variance multiplier of every 5x5 block of the mean-removed plane ``d``."""
-    k = covariance(d)
-    y = block_samples(d)
-    k64 = k.astype(np.float64)
-    eig = np.linalg.eigvalsh(k64)
-    singular = bool(np.any(eig < EIGEN_EPS))
+def est_params(planes: list[np.ndarray], sigma_nn: float) -> list[SideParams]:
+    """Entropy and variance multiplier of every 5x5 block of each mean-removed plane (all
+    of one shape: the chroma planes of both pictures). The small linear-algebra calls run
+    once on the stack of sides (numpy loops the same LAPACK routine over it)."""
+    k = np.stack([covariance(d) for d in planes]).astype(np.float64)
+    y = np.stack([block_samples(d) for d in planes])
+    eig = np.linalg.eigvalsh(k)
+    r = np.linalg.qr(k, mode="r")
+    singular = (eig < EIGEN_EPS).any(axis=1) | (np.abs(np.diagonal(r, axis1=1, axis2=2)) < EIGEN_EPS).any(axis=1)
     x = np.zeros(y.shape, np.float32)
-    if not singular:
-        q, r = np.linalg.qr(k64)
-        if np.all(np.abs(np.diag(r)) >= EIGEN_EPS):
-            x = np.linalg.solve(k64, y.astype(np.float64)).astype(np.float32)
-        else:
-            singular = True
-    s = row_sum_f32((x * y) / np.float32(BLOCK * BLOCK))
-    lam = np.maximum(eig.astype(np.float32), np.float32(0.0))[:, None]
-    terms = np.log2((lam * s + np.float32(sigma_nn)).astype(np.float64)) + LOG2_2PIE
-    return SideParams(row_sum_f32_via_f64(terms), s, singular)
+    if not singular.all():
+        ok = ~singular
+        x[ok] = np.linalg.solve(k[ok], y[ok].astype(np.float64)).astype(np.float32)
+    params = []
+    for side in range(len(planes)):
+        s = row_sum_f32((x[side] * y[side]) / np.float32(BLOCK * BLOCK))
+        lam = np.maximum(eig[side].astype(np.float32), np.float32(0.0))[:, None]
+        terms = np.log2((lam * s + np.float32(sigma_nn)).astype(np.float64)) + LOG2_2PIE
+        params.append(SideParams(row_sum_f32_via_f64(terms), s, bool(singular[side])))
+    return params
 
 
 @njit(cache=True, nogil=True)
@@ -295,18 +287,26 @@ def block_scores(ref: SideParams, dis: SideParams, opts: SpeedOptions) -> np.nda
     base = np.float32(BLOCK * BLOCK * (math.log2(float(np.float32(np.float32(1.0 + opts.nn_floor)
                                                                   * sigma))) + LOG2_2PIE))
     sr, sd = ref.variance.astype(np.float64), dis.variance.astype(np.float64)
-    mode = opts.weight_var_mode
-    mix = {0: (sr, sd), 1: (sr, sr), 2: (sd, sd), 3: ((sr + sd) / 2, (sr + sd) / 2),
-           4: (sr, (sr + sd) / 2), 5: (sr, 0.75 * sr + 0.25 * sd),
-           6: (sr, 0.25 * sr + 0.75 * sd)}[mode]
-    t_ref = (ref.entropy.astype(np.float64) * np.log2(1.0 + mix[0])).astype(np.float32)
-    t_dis = (dis.entropy.astype(np.float64) * np.log2(1.0 + mix[1])).astype(np.float32)
+    w_ref, w_dis = _weighted_variances(sr, sd, opts.weight_var_mode)
+    t_ref = (ref.entropy.astype(np.float64) * np.log2(1.0 + w_ref)).astype(np.float32)
+    t_dis = (dis.entropy.astype(np.float64) * np.log2(1.0 + w_dis)).astype(np.float32)
     visible = ~((ref.entropy < base) & (dis.entropy < base))
     return np.where(visible, np.abs(t_ref - t_dis), np.float32(0.0)).astype(np.float32)
 
 
-_WORK = Workspace()
-"""Per-thread float plane, reused from frame to frame (a fresh one costs page faults)."""
+def _weighted_variances(sr: np.ndarray, sd: np.ndarray, mode: int) -> tuple[np.ndarray, np.ndarray]:
+    """The variance multipliers weighting each side's entropy (speed_weight_var_mode 0-6)."""
+    if mode == 0:
+        return sr, sd
+    if mode == 1:
+        return sr, sr
+    if mode == 2:
+        return sd, sd
+    if mode == 3:
+        return (sr + sd) / 2, (sr + sd) / 2
+    if mode == 4:
+        return sr, (sr + sd) / 2
+    return sr, (0.75 * sr + 0.25 * sd if mode == 5 else 0.25 * sr + 0.75 * sd)
 
 
 def prepared(plane: np.ndarray, bit_depth: int, opts: SpeedOptions) -> np.ndarray:
@@ -316,36 +316,38 @@ def prepared(plane: np.ndarray, bit_depth: int, opts: SpeedOptions) -> np.ndarra
     sh, sw = scaled_size(h, opts.prescale), scaled_size(w, opts.prescale)
     divisor = float(1 << (bit_depth - 8))
     plane = np.ascontiguousarray(plane)
-    if (sh, sw) == (h, w):  # the blur samples every 16th row: convert only what it reads
-        f = _WORK.array("plane", (h, w), np.float32)
-        to_float_sampled(plane, divisor, oh, ANTIALIAS.size // 2, f)
+    if (sh, sw) == (h, w):  # the blur converts the rows it reads
+        d = blur_decimate(plane, 1.0 / divisor, 128.0, ANTIALIAS, oh, ow)
     else:
         f = np.empty((h, w), np.float32)
         to_float(plane, divisor, f)
         f = bilinear(f, sh, sw) if opts.prescale_method == "bilinear" else nearest(f, sh, sw)
-    d = blur_decimate(f, ANTIALIAS, oh, ow)
+        d = blur_decimate(f, 1.0, 0.0, ANTIALIAS, oh, ow)
     return remove_local_mean(d, LOCAL_MEAN)
 
 
-def channel_score(ref: np.ndarray, dis: np.ndarray, bit_depth: int,
-                  opts: SpeedOptions) -> tuple[float, bool, np.ndarray]:
-    """(score, flagged, per-block scores) of one chroma plane pair."""
-    pr = est_params(prepared(ref, bit_depth, opts), opts.sigma_nn)
-    pd = est_params(prepared(dis, bit_depth, opts), opts.sigma_nn)
-    blocks = block_scores(pr, pd, opts)
-    if pr.singular != pd.singular:
-        return 0.0, True, np.zeros_like(blocks)
-    total = np.float32(0.0)
-    for v in blocks:
-        total = np.float32(total + v)
-    return float(np.float32(total / np.float32(blocks.size))), pr.singular, blocks
+def plane_scores(ref_planes: tuple, dis_planes: tuple, bit_depth: int,
+                 opts: SpeedOptions) -> list[tuple[float, bool, np.ndarray]]:
+    """(score, flagged, per-block scores) of each chroma plane pair (U, V)."""
+    n = len(ref_planes)
+    sides = est_params([prepared(p, bit_depth, opts) for p in (*ref_planes, *dis_planes)], opts.sigma_nn)
+    scores = []
+    for pr, pd in zip(sides[:n], sides[n:]):
+        blocks = block_scores(pr, pd, opts)
+        if pr.singular != pd.singular:
+            scores.append((0.0, True, np.zeros_like(blocks)))
+            continue
+        total = np.float32(0.0)
+        for v in blocks:
+            total = np.float32(total + v)
+        scores.append((float(np.float32(total / np.float32(blocks.size))), pr.singular, blocks))
+    return scores
 
 
 def speed_chroma(ref_u, ref_v, dis_u, dis_v, bit_depth: int,
                  opts: SpeedOptions) -> dict[str, float]:
     """speed_chroma_u, _v and _uv of one frame pair (chroma planes in native depth)."""
-    u, bad_u, _ = channel_score(ref_u, dis_u, bit_depth, opts)
-    v, bad_v, _ = channel_score(ref_v, dis_v, bit_depth, opts)
+    (u, bad_u, _), (v, bad_v, _) = plane_scores((ref_u, ref_v), (dis_u, dis_v), bit_depth, opts)
     if bad_u and not bad_v:
         uv = v
     elif bad_v and not bad_u:

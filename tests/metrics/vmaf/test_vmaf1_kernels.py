@@ -144,7 +144,7 @@ def test_csf_factors_are_the_blend_tables():
 
 def test_speed_blur_decimate_and_local_mean_match_numpy():
     plane = RNG.normal(0, 30, (100, 130)).astype(np.float32)
-    ours = speed_chroma.blur_decimate(plane, speed_chroma.ANTIALIAS, 6, 8)
+    ours = speed_chroma.blur_decimate(plane, 1.0, 0.0, speed_chroma.ANTIALIAS, 6, 8)
     taps = speed_chroma.ANTIALIAS.astype(np.float64)
     padded = np.pad(plane.astype(np.float64), 4, mode="reflect")
     vert = sum(taps[k] * padded[k:k + 100, :] for k in range(9))
@@ -157,6 +157,44 @@ def test_speed_blur_decimate_and_local_mean_match_numpy():
     blur = g[0] * v[:, :-2] + g[1] * v[:, 1:-1] + g[2] * v[:, 2:]
     np.testing.assert_allclose(speed_chroma.remove_local_mean(ours, speed_chroma.LOCAL_MEAN), d - blur,
                                atol=2e-4)
+
+
+@pytest.mark.parametrize("bit_depth", [8, 10])
+def test_speed_blur_of_native_planes_rounds_as_libvmafs_float32_loop(bit_depth):
+    """The blur reading native samples rounds each step as libvmaf's float32 C does: the
+    picture copy (x / 2^(bits-8) - 128), then each column's taps added in order, then
+    each sample's taps along the row; numpy float32 arithmetic, one rounding per operation."""
+    dtype = np.uint8 if bit_depth == 8 else np.uint16
+    plane = RNG.integers(0, 1 << bit_depth, (70, 90)).astype(dtype)
+    ours = speed_chroma.blur_decimate(plane, 1.0 / (1 << (bit_depth - 8)), 128.0, speed_chroma.ANTIALIAS, 4, 5)
+    f = plane.astype(np.float32) / np.float32(1 << (bit_depth - 8)) - np.float32(128.0)
+    taps = speed_chroma.ANTIALIAS
+    rows = np.abs(np.arange(-4, 70 + 4))  # reflect101 of the padded rows ...
+    rows = np.where(rows > 69, 2 * 69 - rows, rows)
+    vert = np.zeros((4, 90), np.float32)
+    for k in range(9):
+        vert = vert + taps[k] * f[rows[16 * np.arange(4) + k]]
+    cols = np.abs(np.arange(-4, 90 + 4))
+    cols = np.where(cols > 89, 2 * 89 - cols, cols)
+    expected = np.zeros((4, 5), np.float32)
+    for k in range(9):
+        expected = expected + taps[k] * vert[:, cols[16 * np.arange(5) + k]]
+    np.testing.assert_array_equal(ours, expected)
+
+
+def test_speed_flat_plane_flags_only_its_own_side():
+    """The four sides' linear algebra runs as one stack: a flat (singular) plane among
+    them gets s = 0 and the flag, the others what they get alone."""
+    textured = [speed_chroma.remove_local_mean(RNG.normal(0, 9, (20, 30)).astype(np.float32),
+                                               speed_chroma.LOCAL_MEAN) for _ in range(3)]
+    flat = np.zeros((20, 30), np.float32)
+    together = speed_chroma.est_params([textured[0], flat, textured[1], textured[2]], 0.29)
+    assert [p.singular for p in together] == [False, True, False, False]
+    assert not together[1].variance.any()
+    for side, alone in zip((0, 2, 3), textured):
+        single = speed_chroma.est_params([alone], 0.29)[0]
+        np.testing.assert_array_equal(together[side].variance, single.variance)
+        np.testing.assert_array_equal(together[side].entropy, single.entropy)
 
 
 def test_speed_covariance_and_blocks_match_numpy():
