@@ -21,7 +21,7 @@ import math
 import numpy as np
 from numba import njit
 
-from vqinspect.metrics.vmaf.dwt import dwt2
+from vqinspect.metrics.vmaf.dwt import float_dwt_row, int_dwt_row
 from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS
 
 BAND_Q = (6, 21, 19, 18)
@@ -223,43 +223,58 @@ def _cm_row(rc, up, mid, dn, oh, ov, od, unit, den_hv, den_d, left, right, edge,
 
 
 @njit(**KERNEL_OPTIONS)
-def adm_scale_terms(ref, dis, unit, egl, weights, top, bottom, left, right, sums, planes):
-    """Cubed terms of one scale over rows [top, bottom) and columns [left, right).
+def scale_pass(src_r, src_d, level, bit_depth, egl, top, bottom, left, right, sums, planes, a_r, a_d):
+    """One ADM scale of the two pictures (native luma at scale 0, the previous ``a`` band
+    after), streamed by band row: the cubed terms over rows [top, bottom) and columns
+    [left, right) are added into ``sums`` (float64[6]: x^3 for h, v, d, then |csf o|^3
+    for h, v, d) and, when ``planes`` has shape (6, h, w), stored per pixel.
 
-    ``ref`` and ``dis`` are int32 (3, h, w) stacks of the (h, v, d) bands, ``unit`` the
-    value of their least significant bit, ``weights`` the scale's row of ``WEIGHTS``.
-    The six terms (x^3 for h, v, d, then |csf o|^3 for h, v, d) are added into ``sums``
-    (float64[6]) and, when ``planes`` has shape (6, h, w), also stored per pixel. Rows
-    stream through 3-row ring buffers: row i is decoupled, then row i - 1 is masked.
+    Row i of the (h, v, d) bands is made by the wavelet step (the ``a`` band goes whole to
+    ``a_r``/``a_d``: the next scale reads it), decoupled into 3-row rings, and row i - 1,
+    whose masker neighbours are then ready, is masked: the bands never go out to memory.
     """
-    h, w = ref.shape[1], ref.shape[2]
+    h, w = a_r.shape
     g = np.float64(egl)
-    u = np.float32(unit)
+    u = np.float32(2.0 ** -BAND_Q[level])
+    weights = WEIGHTS[level]
     csf_hv, csf_d, den_hv, den_d = weights[0], weights[1], weights[2], weights[3]
+    sw = src_r.shape[1]
+    int_lanes = level == 0 and bit_depth <= 12
+    itlo, ithi = np.zeros(sw, np.int32), np.zeros(sw, np.int32)
+    ieven, iodd = np.zeros(sw // 2 + 1, np.int32), np.zeros(sw // 2 + 1, np.int32)
+    ftlo, fthi = np.zeros(sw), np.zeros(sw)
+    feven, fodd = np.zeros(sw // 2 + 1), np.zeros(sw // 2 + 1)
+    band_r = np.zeros((3, 3, w), np.int32)  # ring slot, band (h, v, d), column
+    band_d = np.zeros((3, 3, w), np.int32)
     rc = np.zeros((3, 3, w), dtype=np.float32)
     mask = np.zeros((3, w), dtype=np.float32)
     edge = np.zeros((3, w + 2), dtype=np.float32)
     n = right - left
     out = np.zeros((6, n), dtype=np.float32)
     store = planes.shape[1] == h
-    i0 = max(top - 1, 0)
-    i1 = min(bottom + 1, h)
-    j0 = max(left - 1, 0)
-    j1 = min(right + 1, w)
-    for i in range(i0, i1 + 1):
-        if i < i1:
-            s = i % 3
-            _decouple_row(ref[0, i, j0:j1], ref[1, i, j0:j1], ref[2, i, j0:j1],
-                          dis[0, i, j0:j1], dis[1, i, j0:j1], dis[2, i, j0:j1], u, g, csf_hv,
-                          csf_d, rc[s, 0, j0:j1], rc[s, 1, j0:j1], rc[s, 2, j0:j1],
-                          mask[s, j0:j1])
+    i0, i1 = max(top - 1, 0), min(bottom + 1, h)
+    j0, j1 = max(left - 1, 0), min(right + 1, w)
+    for i in range(h + 1):
+        if i < h:  # every row of the a band: the next scale reads it whole
+            k = i % 3
+            for src, ao, bands in ((src_r, a_r, band_r), (src_d, a_d, band_d)):
+                if int_lanes:
+                    int_dwt_row(src, i, bit_depth, itlo, ithi, ieven, iodd, ao[i], bands[k, 1], bands[k, 0], bands[k, 2])
+                else:
+                    float_dwt_row(src, i, level, bit_depth, ftlo, fthi, feven, fodd, ao[i], bands[k, 1], bands[k, 0],
+                                  bands[k, 2])
+            if i0 <= i < i1:
+                o, t = band_r[k], band_d[k]
+                _decouple_row(o[0, j0:j1], o[1, j0:j1], o[2, j0:j1], t[0, j0:j1], t[1, j0:j1], t[2, j0:j1], u, g,
+                              csf_hv, csf_d, rc[k, 0, j0:j1], rc[k, 1, j0:j1], rc[k, 2, j0:j1], mask[k, j0:j1])
         q = i - 1
-        if q < top or q >= bottom or (i == i1 and q != h - 1):
+        if q < top or q >= bottom:
             continue
         up = 1 if q == 0 else q - 1
         dn = h - 1 if q == h - 1 else q + 1
-        _cm_row(rc[q % 3], mask[up % 3], mask[q % 3], mask[dn % 3], ref[0, q], ref[1, q],
-                ref[2, q], u, den_hv, den_d, left, right, edge, out)
+        o = band_r[q % 3]
+        _cm_row(rc[q % 3], mask[up % 3], mask[q % 3], mask[dn % 3], o[0], o[1], o[2], u, den_hv, den_d, left,
+                right, edge, out)
         for t in range(6):
             acc = 0.0
             row = out[t]
@@ -277,27 +292,24 @@ def region(h: int, w: int) -> tuple[int, int, int, int]:
     return top, h - top, left, w - left
 
 
-def adm_sums(ref, dis, bit_depth, egl, ref_bands, dis_bands):
+def adm_sums(ref, dis, bit_depth, egl, a_bands):
     """(num[4], den[4]) of the four scales of native-depth planes ``ref`` and ``dis``.
 
-    ``ref_bands`` and ``dis_bands`` are work buffers: one int32 (4, h_s, w_s) array
-    per scale (see ``band_shapes``). A Python driver: each kernel then compiles once
-    per input type, not once per caller.
+    ``a_bands``: work buffers, int32 (2, h_s, w_s) per scale (see ``band_shapes``) for the
+    two pictures' ``a`` bands. A Python driver: each kernel then compiles once per input
+    type, not once per caller.
     """
     num = np.zeros(4)
     den = np.zeros(4)
     empty = np.zeros((6, 0, 0), dtype=np.float32)
     src_r, src_d = ref, dis
     for s in range(4):
-        rb, db = ref_bands[s], dis_bands[s]
-        dwt2(src_r, s, bit_depth, rb)
-        dwt2(src_d, s, bit_depth, db)
-        src_r, src_d = rb[3], db[3]
-        h, w = rb.shape[1], rb.shape[2]
+        a = a_bands[s]
+        h, w = a.shape[1], a.shape[2]
         top, bottom, left, right = region(h, w)
         sums = np.zeros(6)
-        adm_scale_terms(rb[:3], db[:3], 2.0 ** -BAND_Q[s], egl, WEIGHTS[s], top, bottom, left,
-                        right, sums, empty)
+        scale_pass(src_r, src_d, s, bit_depth, egl, top, bottom, left, right, sums, empty, a[0], a[1])
+        src_r, src_d = a[0], a[1]
         area_term = (max(bottom - top, 0) * max(right - left, 0) * NOISE_WEIGHT) ** (1.0 / 3.0)
         num[s] = np.cbrt(sums[:3]).sum() + 3 * area_term
         den[s] = np.cbrt(sums[3:]).sum() + 3 * area_term

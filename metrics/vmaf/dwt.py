@@ -1,7 +1,7 @@
 """libvmaf's db2 wavelet step in its fixed-point arithmetic (integer_adm): Q15 taps, its
-shifts and rounding per level, mirrored borders. Shared by the classic ADM (``adm.py``) and
-ADM3/AIM (``adm3.py``), whole images (``dwt2``) or row by row (``int_dwt_row``,
-``float_dwt_row``).
+shifts and rounding per level, mirrored borders. The classic ADM (``adm.py``) and ADM3/AIM
+(``adm3.py``) stream it row by row (``int_dwt_row``, ``float_dwt_row``); ``dwt2``, the
+whole-image form, is what the tests check against the numpy port of libvmaf's C.
 """
 from __future__ import annotations
 

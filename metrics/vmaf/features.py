@@ -48,16 +48,18 @@ def vif_work(ws: Workspace, h: int, w: int) -> tuple[np.ndarray, ...]:
     return tuple(ws.array(f"vif_q{k}", shape, np.uint16) for k, shape in enumerate(shapes))
 
 
+def adm_work(ws: Workspace, h: int, w: int) -> tuple[np.ndarray, ...]:
+    """The thread's int32 ``a`` bands of the four ADM scales (ref and dis stacked per scale)."""
+    return tuple(ws.array(f"adm_a{s}", (2,) + shape, np.int32) for s, shape in enumerate(adm.band_shapes(h, w)))
+
+
 def frame_features(ref: np.ndarray, dist: np.ndarray, prev: np.ndarray | None, bit_depth: int,
                    vif_gain: float, adm_gain: float, ws: Workspace) -> dict[str, float]:
     """VIF scales, ADM (adm2 and its scales) and motion (0 without a previous frame)."""
     ref, dist = kernel_plane(ref), kernel_plane(dist)
     h, w = ref.shape
     vif_num, vif_den = vif.vif_sums(ref, dist, bit_depth, vif_gain, vif_work(ws, h, w))
-    bands = adm.band_shapes(h, w)
-    ref_bands = tuple(ws.array(f"adm_ref{s}", (4,) + b, np.int32) for s, b in enumerate(bands))
-    dis_bands = tuple(ws.array(f"adm_dis{s}", (4,) + b, np.int32) for s, b in enumerate(bands))
-    adm_num, adm_den = adm.adm_sums(ref, dist, bit_depth, adm_gain, ref_bands, dis_bands)
+    adm_num, adm_den = adm.adm_sums(ref, dist, bit_depth, adm_gain, adm_work(ws, h, w))
     out = {f"vif_scale{s}": vif.scale_score(vif_num[s], vif_den[s]) for s in range(4)}
     out["adm2"] = adm2_score(adm_num, adm_den, h, w)
     out.update({f"adm_scale{s}": float(adm_num[s] / adm_den[s]) for s in range(4)})
@@ -174,10 +176,7 @@ class ModelFeatures:
             num, den = vif.vif_sums(y_ref, y_dist, bit_depth, self.vif_gain, vif_work(ws, h, w))
             out.update({f"vif_scale{s}": vif.scale_score(num[s], den[s]) for s in range(4)})
         if self.classic_adm:
-            bands = adm.band_shapes(h, w)
-            rb = tuple(ws.array(f"adm_ref{s}", (4,) + b, np.int32) for s, b in enumerate(bands))
-            db = tuple(ws.array(f"adm_dis{s}", (4,) + b, np.int32) for s, b in enumerate(bands))
-            num, den = adm.adm_sums(y_ref, y_dist, bit_depth, self.adm_gain, rb, db)
+            num, den = adm.adm_sums(y_ref, y_dist, bit_depth, self.adm_gain, adm_work(ws, h, w))
             out["adm2"] = adm2_score(num, den, h, w)
             out.update({f"adm_scale{s}": float(num[s] / den[s]) for s in range(4)})
         if self.integer_adm:

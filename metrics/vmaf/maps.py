@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vqinspect.metrics.vmaf import adm, dwt, motion, vif
+from vqinspect.metrics.vmaf import adm, motion, vif
 from vqinspect.metrics.vmaf.features import kernel_plane
 from vqinspect.metrics.vmaf.model import VmafModel
 
@@ -44,15 +44,11 @@ def adm_planes(ref: np.ndarray, dist: np.ndarray, bit_depth: int, gain: float,
     planes = []
     src_r, src_d = ref, dist
     for s, shape in enumerate(adm.band_shapes(*ref.shape)[:scales]):
-        rb = np.empty((4,) + shape, np.int32)
-        db = np.empty((4,) + shape, np.int32)
-        dwt.dwt2(src_r, s, bit_depth, rb)
-        dwt.dwt2(src_d, s, bit_depth, db)
+        a = np.empty((2,) + shape, np.int32)
         terms = np.zeros((6,) + shape, np.float32)
-        adm.adm_scale_terms(rb[:3], db[:3], 2.0 ** -adm.BAND_Q[s], gain, adm.WEIGHTS[s], 0,
-                            shape[0], 0, shape[1], np.zeros(6), terms)
+        adm.scale_pass(src_r, src_d, s, bit_depth, gain, 0, shape[0], 0, shape[1], np.zeros(6), terms, a[0], a[1])
         planes.append(terms)
-        src_r, src_d = rb[3], db[3]
+        src_r, src_d = a[0], a[1]
     return planes
 
 
