@@ -95,7 +95,7 @@ def _halve(p, ip, u, big, step, inv_step):
 
 
 @njit(inline="always", **KERNEL_OPTIONS)
-def _restored(o, t, g, angle, narrow):
+def _restored(o, t, g, angle):
     """libvmaf's integer restored part of one band sample (``o``, ``t`` integers as float64).
 
     k = t / o in Q15 through a truncated reciprocal table (floor(2^30 / m), with |o| above
@@ -103,11 +103,9 @@ def _restored(o, t, g, angle, narrow):
     directions agree within 1 degree r becomes min(r * gain, t) (max for negative r),
     truncated. float64 holds every intermediate exactly (all below 2^53). Both sides of
     every choice are computed first, so the choices are selects and the loop vectorises.
-    ``narrow`` (a constant where it is inlined): |o| is known to be below 2^15, and the
-    rounding to 15 bits compiles away.
     """
     a = abs(o)
-    big = (not narrow) and a >= 32768.0
+    big = a >= 32768.0
     u = a * (1.0 / 32768.0)  # when big, |o| has floor(log2 u) + 1 bits above 15
     p = 2.0 if big else 1.0
     ip = 0.5 if big else 1.0
@@ -145,24 +143,14 @@ def _angle_flag(oh, ov, th, tv):
 
 
 @njit(**KERNEL_OPTIONS)
-def _decouple_row(oh, ov, od, th, tv, td, unit, g, csf_hv, csf_d, rch, rcv, rcd, mask, narrow):
+def _decouple_row(oh, ov, od, th, tv, td, unit, g, csf_hv, csf_d, rch, rcv, rcd, mask):
     """Row of |csf * restored| per orientation (``rch``, ``rcv``, ``rcd``) and the masker sum.
 
     Band rows are integer slices of equal length (``unit`` = 2^-fraction bits); the
     restored part is libvmaf's integer one (``_restored``). The masker is the sum over
     orientations of |csf * a| with a = distorted - restored, the quantity libvmaf's
-    masking filters. ``narrow``: every reference sample is below 2^15 in magnitude (a
-    loop of its own where that is a constant).
+    masking filters.
     """
-    if narrow:
-        _decouple_run(oh, ov, od, th, tv, td, unit, g, csf_hv, csf_d, rch, rcv, rcd, mask, True)
-    else:
-        _decouple_run(oh, ov, od, th, tv, td, unit, g, csf_hv, csf_d, rch, rcv, rcd, mask, False)
-
-
-@njit(inline="always", **KERNEL_OPTIONS)
-def _decouple_run(oh, ov, od, th, tv, td, unit, g, csf_hv, csf_d, rch, rcv, rcd, mask, narrow):
-    """The loop of ``_decouple_row``."""
     for j in range(oh.size):
         angle = _angle_flag(oh[j], ov[j], th[j], tv[j])
         o_h = np.float64(oh[j])
@@ -171,9 +159,9 @@ def _decouple_run(oh, ov, od, th, tv, td, unit, g, csf_hv, csf_d, rch, rcv, rcd,
         t_h = np.float64(th[j])
         t_v = np.float64(tv[j])
         t_d = np.float64(td[j])
-        r_h = np.float32(_restored(o_h, t_h, g, angle, narrow)) * unit
-        r_v = np.float32(_restored(o_v, t_v, g, angle, narrow)) * unit
-        r_d = np.float32(_restored(o_d, t_d, g, angle, narrow)) * unit
+        r_h = np.float32(_restored(o_h, t_h, g, angle)) * unit
+        r_v = np.float32(_restored(o_v, t_v, g, angle)) * unit
+        r_d = np.float32(_restored(o_d, t_d, g, angle)) * unit
         t_h = np.float32(t_h) * unit
         t_v = np.float32(t_v) * unit
         t_d = np.float32(t_d) * unit
@@ -278,8 +266,7 @@ def scale_pass(src_r, src_d, level, bit_depth, egl, top, bottom, left, right, su
             if i0 <= i < i1:
                 o, t = band_r[k], band_d[k]
                 _decouple_row(o[0, j0:j1], o[1, j0:j1], o[2, j0:j1], t[0, j0:j1], t[1, j0:j1], t[2, j0:j1], u, g,
-                              csf_hv, csf_d, rc[k, 0, j0:j1], rc[k, 1, j0:j1], rc[k, 2, j0:j1], mask[k, j0:j1],
-                              int_lanes)  # int_dwt_row's bands: |band| <= 54822 * 27411 / 2^16 < 2^15
+                              csf_hv, csf_d, rc[k, 0, j0:j1], rc[k, 1, j0:j1], rc[k, 2, j0:j1], mask[k, j0:j1])
         q = i - 1
         if q < top or q >= bottom:
             continue
