@@ -21,7 +21,7 @@ import math
 import numpy as np
 from numba import njit
 
-from vqinspect.metrics.vmaf.dwt import float_dwt_row, int_dwt_row
+from vqinspect.metrics.vmaf.dwt import float_dwt_row, int_dwt_row, mirror_index
 from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS
 
 BAND_Q = (6, 21, 19, 18)
@@ -270,8 +270,7 @@ def scale_pass(src_r, src_d, level, bit_depth, egl, top, bottom, left, right, su
         q = i - 1
         if q < top or q >= bottom:
             continue
-        up = 1 if q == 0 else q - 1
-        dn = h - 1 if q == h - 1 else q + 1
+        up, dn = mirror_index(q - 1, h), mirror_index(q + 1, h)  # the masker's neighbour rows
         o = band_r[q % 3]
         _cm_row(rc[q % 3], mask[up % 3], mask[q % 3], mask[dn % 3], o[0], o[1], o[2], u, den_hv, den_d, left,
                 right, edge, out)

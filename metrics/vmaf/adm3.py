@@ -25,7 +25,7 @@ from numba.cpython.unsafe.numbers import leading_zeros
 
 from vqinspect.metrics.registry import MetricError
 from vqinspect.metrics.vmaf import adm
-from vqinspect.metrics.vmaf.dwt import float_dwt_row, int_dwt_row
+from vqinspect.metrics.vmaf.dwt import float_dwt_row, int_dwt_row, mirror_index
 from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS, Workspace
 
 BLEND_CSF = {
@@ -188,16 +188,6 @@ def masker_maps(x, level, fac, s_out, c_out):
 
 
 @njit(**KERNEL_OPTIONS)
-def _mirror(i, n):
-    """Neighbour index of the masking threshold: -1 reads 1, n reads n - 1."""
-    if i < 0:
-        return 1
-    if i >= n:
-        return n - 1
-    return i
-
-
-@njit(**KERNEL_OPTIONS)
 def _masked_shifts(level, h, w):
     """(pre_add, pre_sh, sub[3], q[3], column shift[3], row shift, row add) of a level."""
     if level == 0:
@@ -291,7 +281,7 @@ def masked_sums(z, s, c, level, fac, top, bottom, left, right, acc, units, plane
     no_row = np.zeros((3, 0), np.float64)
     for i in range(top, bottom):
         prow = planes[:, i] if store else no_row
-        _masked_row(z[:, i], s[_mirror(i - 1, h)], s[i], s[_mirror(i + 1, h)], c[i], level, fac,
+        _masked_row(z[:, i], s[mirror_index(i - 1, h)], s[i], s[mirror_index(i + 1, h)], c[i], level, fac,
                     left, right, shifts, col, thr, acc, units, prow)
 
 
@@ -389,7 +379,7 @@ def level_pass(src_r, src_d, level, bit_depth, egl, fac, top, bottom, left, righ
         q = i - 1
         if q < top or q >= bottom:
             continue
-        up, mid, dn = _mirror(q - 1, h) % 3, q % 3, _mirror(q + 1, h) % 3
+        up, mid, dn = mirror_index(q - 1, h) % 3, q % 3, mirror_index(q + 1, h) % 3
         _masked_row(r[mid], s_a[up], s_a[mid], s_a[dn], c_a[mid], level, fac, left, right,
                     shifts, col, thr, dlm, units, dlm_planes[:, q] if store else no_row)
         _masked_row(a[mid], s_r[up], s_r[mid], s_r[dn], c_r[mid], level, fac, left, right,

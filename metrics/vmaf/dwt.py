@@ -17,7 +17,8 @@ DB2_LO_SUM = 46342
 
 @njit(**KERNEL_OPTIONS)
 def mirror_index(i, n):
-    """DWT input index ``i`` mirrored into [0, n): -1 reads 1, n reads n - 1."""
+    """Index ``i`` mirrored into [0, n): -1 reads 1, n reads n - 1. libvmaf's ADM pads this way
+    both the wavelet's input and the masking threshold's neighbour rows (both ADMs)."""
     if i < 0:
         return -i
     if i >= n:
