@@ -14,7 +14,8 @@ scale s's filter and sampled at even rows and columns (``downsample``).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import intrinsic
 
 from vqinspect.metrics.vmaf.prepare import reflect101
 
@@ -94,34 +95,41 @@ def _horizontal(src, taps, dst, w, pad, rnd, inv):
             dst[j] = np.floor((dst[j] + rnd) * inv)
 
 
-@njit(**KERNEL_OPTIONS)
-def _log_arguments_u32(means, rows, limit, w, args):
-    """libvmaf's per-pixel statistic up to the logs, from the filtered means (uint32
-    ``means[0..1]``, Q24 at 8 bits) and xx, yy, xy (``rows[2..4]``, Q16). The products of
-    the means are (a * b + 2^31) >> 32 in 64-bit integers (exact: a, b < 2^32).
+@intrinsic
+def _float_bits(typingctx, x):
+    """The IEEE bits of a float64 as an int64 (a bit cast, as ``view`` does for arrays)."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.int64))
+    return types.int64(types.float64), codegen
 
-    Writes the three log2 arguments into ``args[0..2, :w]``: 2 + sigma1^2 (the den),
-    sv^2 + 2 + g^2 sigma1^2 and sv^2 + 2 (the num's difference of logs), all in Q16;
-    pixels that add no log term get 2 (its log2 cancels the 17 subtracted, see
-    ``_log2_q11``). Non-log pixels (sigma1^2 < 2) go to ``args[3]`` as sigma2^2 (else -1).
+
+@njit(**KERNEL_OPTIONS)
+def _log2_q11(x, table):
+    """libvmaf's log2_32 / log2_64 of a positive integer ``x`` held exactly in a float64: the
+    top 16 bits of the integer looked up, plus 2048 per bit dropped (the integer is >= 2^17)."""
+    bits = _float_bits(x)
+    return table[(bits >> 37) & 0x7FFF] + ((bits >> 52) - 1038) * 2048
+
+
+@njit(**KERNEL_OPTIONS)
+def _statistic(mu1, mu2, rows, j, limit):
+    """libvmaf's per-pixel statistic up to the logs, for column ``j``, from the filtered
+    means (uint32 ``mu1``, ``mu2``, Q24 at 8 bits) and xx, yy, xy (``rows[2..4]``, Q16).
+    The products of the means are (a * b + 2^31) >> 32 in 64-bit integers (exact: a, b < 2^32).
+
+    Returns the three log2 arguments, 2 + sigma1^2 (the den), sv^2 + 2 + g^2 sigma1^2 and
+    sv^2 + 2 (the num's difference of logs), all in Q16 (pixels that add no log term get 2,
+    whose log2 cancels the 17 subtracted), and sigma2^2 for a non-log pixel (sigma1^2 < 2),
+    else -1.
     """
-    mu1, mu2 = means[0], means[1]
     half = np.uint64(1 << 31)
-    bits = np.uint64(32)
-    for j in range(w):
-        a = np.uint64(mu1[j])
-        b = np.uint64(mu2[j])
-        _statistic(rows, j, np.float64((a * a + half) >> bits), np.float64((b * b + half) >> bits),
-                   np.float64((a * b + half) >> bits), limit, args)
-
-
-@njit(**KERNEL_OPTIONS)
-def _statistic(rows, j, mu11, mu22, mu12, limit, args):
-    """Column ``j`` of ``_log_arguments_u32`` from the products of the means (Q16)."""
+    shift = np.uint64(32)
+    a = np.uint64(mu1[j])
+    b = np.uint64(mu2[j])
     nsq = np.float64(SIGMA_NSQ)
-    s1 = rows[2, j] - mu11
-    s2 = max(rows[3, j] - mu22, 0.0)
-    s12 = rows[4, j] - mu12
+    s1 = rows[2, j] - np.float64((a * a + half) >> shift)
+    s2 = max(rows[3, j] - np.float64((b * b + half) >> shift), 0.0)
+    s12 = rows[4, j] - np.float64((a * b + half) >> shift)
     is_log = s1 >= nsq
     ok = is_log and s12 > 0.0 and s2 > 0.0
     g = s12 / (s1 + EPS) if ok else 0.0
@@ -129,32 +137,24 @@ def _statistic(rows, j, mu11, mu22, mu12, limit, args):
     g = min(g, limit)
     num1 = sv + nsq
     num_tmp = np.trunc(g * g * s1) + num1
-    args[0, j] = s1 + nsq if is_log else nsq
-    args[1, j] = num_tmp if ok else nsq
-    args[2, j] = num1 if ok else nsq
-    args[3, j] = -1.0 if is_log else s2
+    return (s1 + nsq if is_log else nsq, num_tmp if ok else nsq, num1 if ok else nsq,
+            -1.0 if is_log else s2)
 
 
 @njit(**KERNEL_OPTIONS)
-def _log2_q11(bits, table):
-    """libvmaf's log2_32 / log2_64 of a positive integer given as float64 bits: the top 16
-    bits of the integer looked up, plus 2048 per bit dropped (the integer is >= 2^17)."""
-    return table[(bits >> 37) & 0x7FFF] + ((bits >> 52) - 1038) * 2048
-
-
-@njit(**KERNEL_OPTIONS)
-def _add_row_terms(args, w, table, acc):
+def _add_row_terms(means, rows, limit, w, table, acc):
     """Add one row's terms to libvmaf's accumulators ``acc`` = (num_log, den_log,
-    num_non_log, den_non_log), from the log arguments ``_log_arguments_u32`` wrote."""
-    bits = args.view(np.int64)
+    num_non_log, den_non_log), from its filtered means and moments (see ``_statistic``).
+    One loop from the moments to the logs: nothing per pixel is stored."""
+    mu1, mu2 = means[0], means[1]
     num_log = 0
     den_log = 0
     num_non_log = 0
     den_non_log = 0
     for j in range(w):
-        den_log += _log2_q11(bits[0, j], table) - 17 * 2048
-        num_log += _log2_q11(bits[1, j], table) - _log2_q11(bits[2, j], table)
-        s2 = args[3, j]
+        den, num, num1, s2 = _statistic(mu1, mu2, rows, j, limit)
+        den_log += _log2_q11(den, table) - 17 * 2048
+        num_log += _log2_q11(num, table) - _log2_q11(num1, table)
         if s2 >= 0.0:
             num_non_log += np.int64(s2)
             den_non_log += 1
@@ -255,12 +255,10 @@ def vif_scale_sums(x, y, taps, taps_f, shifts, limit, table):
     h, w = x.shape
     work = _work(h, w, taps.size // 2)
     loaded = np.zeros(1, np.int64)
-    args = np.empty((4, w))
     acc = np.zeros(4, np.int64)
     for i in range(h):
         _filtered_row(x, y, i, taps, taps_f, shifts, work, loaded)
-        _log_arguments_u32(work[5], work[6], limit, w, args)
-        _add_row_terms(args, w, table, acc)
+        _add_row_terms(work[5], work[6], limit, w, table, acc)
     return acc[0], acc[1], acc[2], acc[3]
 
 
@@ -345,7 +343,6 @@ def vif_scale0_sums_8bit(x, y, taps, limit, table):
     products = np.zeros((3, w + 16))
     filtered = np.empty((2, w), np.uint32)
     rows = np.empty((5, w))
-    args = np.empty((4, w))
     acc = np.zeros(4, np.int64)
     loaded = 0
     for i in range(h):
@@ -365,8 +362,7 @@ def vif_scale0_sums_8bit(x, y, taps, limit, table):
             _horizontal17_u32(means[m], taps, filtered[m])
         for m in range(3):
             _horizontal17_q16(products[m], taps, rows[2 + m])
-        _log_arguments_u32(filtered, rows, limit, w, args)
-        _add_row_terms(args, w, table, acc)
+        _add_row_terms(filtered, rows, limit, w, table, acc)
     return acc[0], acc[1], acc[2], acc[3]
 
 
@@ -376,19 +372,17 @@ def vif_scale_maps(x, y, taps, taps_f, shifts, limit, table, num_map, den_map):
     h, w = x.shape
     work = _work(h, w, taps.size // 2)
     loaded = np.zeros(1, np.int64)
-    args = np.empty((4, w))
-    bits = args.view(np.int64)
+    means, rows = work[5], work[6]
     for i in range(h):
         _filtered_row(x, y, i, taps, taps_f, shifts, work, loaded)
-        _log_arguments_u32(work[5], work[6], limit, w, args)
         for j in range(w):
-            s2 = args[3, j]
+            den, num, num1, s2 = _statistic(means[0], means[1], rows, j, limit)
             if s2 >= 0.0:
                 num_map[i, j] = 1.0 - s2 / 16384.0 / 65025.0
                 den_map[i, j] = 1.0
             else:
-                num_map[i, j] = (_log2_q11(bits[1, j], table) - _log2_q11(bits[2, j], table)) / LOG_UNIT
-                den_map[i, j] = (_log2_q11(bits[0, j], table) - 17 * 2048) / LOG_UNIT
+                num_map[i, j] = (_log2_q11(num, table) - _log2_q11(num1, table)) / LOG_UNIT
+                den_map[i, j] = (_log2_q11(den, table) - 17 * 2048) / LOG_UNIT
 
 
 @njit(**KERNEL_OPTIONS)
