@@ -187,7 +187,8 @@ def _demo(argv: list[str]) -> int:
             os.environ.pop("WAYLAND_DISPLAY", None)
         from vqinspect.widgets.launch import NO_DISPLAY, run_gui
 
-        status = run_gui([str(reference), str(distorted)] + (["--metrics", args.metrics] if args.metrics else []))
+        status = run_gui([str(reference), str(distorted)] + (["--metrics", args.metrics] if args.metrics else []),
+                         scored_snapshot=True)
         if status != NO_DISPLAY:
             return status
     return score_demo(reference, distorted, args.metrics)

@@ -108,15 +108,18 @@ def gui_metric_names(text: str | None, profile) -> list[str] | None:
     return metric_names(with_profile_metrics(text if text is not None else default, profile))
 
 
-def run_gui(argv: list[str]) -> int:
-    """Open the inspector window (empty, or with REF DIST); returns the exit status."""
+def run_gui(argv: list[str], scored_snapshot: bool = False) -> int:
+    """Open the inspector window (empty, or with REF DIST); returns the exit status.
+
+    Without a display the snapshot shows the window as it opens, or with ``scored_snapshot``
+    after the whole scoring pass (plots and score table full: the demo's short pair)."""
     args = gui_parser().parse_args(argv)
     profile = profile_of(args)
     metrics = MetricChoice.from_names(gui_metric_names(args.metrics, profile), metric_options(args))
     options = input_options(args)
     imported = _load_scores(args.scores)
     if not display_available():
-        return _headless(args, metrics, options)
+        return _headless(args, metrics, options, scored_snapshot)
     from vqinspect.widgets.main_window import InspectorWindow
 
     app = application()
@@ -166,7 +169,7 @@ def _report_unexpected_errors(window) -> None:
     sys.excepthook = hook
 
 
-def _headless(args, metrics: MetricChoice, options: dict) -> int:
+def _headless(args, metrics: MetricChoice, options: dict, scored: bool) -> int:
     print("vqinspect: no display available (DISPLAY and WAYLAND_DISPLAY are unset), so no window; "
           "set QT_QPA_PLATFORM=offscreen to force one", file=sys.stderr)
     if not (args.reference and args.distorted):
@@ -175,7 +178,7 @@ def _headless(args, metrics: MetricChoice, options: dict) -> int:
 
     out = snapshot_dir() / f"{Path(args.reference).stem}_vs_{Path(args.distorted).stem}.png"
     spec = SnapshotSpec(args.reference, args.distorted, frame=None, view="side-by-side", out=out,
-                        offset=args.offset, metrics=metrics, open_options=options, score=False,
+                        offset=args.offset, metrics=metrics, open_options=options, score=scored,
                         deinterlace=args.deinterlace)
     try:
         render_snapshot(spec)

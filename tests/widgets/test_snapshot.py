@@ -99,6 +99,23 @@ def test_without_a_display_the_gui_writes_a_snapshot_and_says_so(pair_paths, tmp
     assert _load(written[0]).shape[0] > 500
 
 
+def test_the_demo_snapshot_without_a_display_shows_the_whole_scoring_pass(long_pair_paths, tmp_path, monkeypatch):
+    """With ``scored_snapshot`` (the demo) the snapshot waits for every frame's scores: the
+    psnr_y curve (the palette's first colour, drawn without antialiasing) runs across the
+    plot under the picture, from the first frame to the last, not only its legend sample."""
+    from vqinspect.widgets.plots import PALETTE
+
+    for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("VQINSPECT_CACHE", str(tmp_path))
+    assert run_gui([*long_pair_paths, "--metrics", "psnr"], scored_snapshot=True) == NO_DISPLAY
+    image = _load(next((tmp_path / "snapshots").glob("*.png")))
+    curve = np.array([int(PALETTE[0][i:i + 2], 16) for i in (1, 3, 5)])
+    lower = image[image.shape[0] // 2:]
+    columns = np.flatnonzero((np.abs(lower.astype(int) - curve).max(axis=2) <= 8).any(axis=0))
+    assert columns.size and columns[-1] - columns[0] > image.shape[1] // 2
+
+
 def test_gui_bad_arguments_return_2(capsys):
     assert vq_main(["a.mp4", "b.mp4", "--metrics", "bogus"]) == 2
     assert "unknown metric 'bogus'" in capsys.readouterr().err
