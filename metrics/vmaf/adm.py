@@ -21,7 +21,7 @@ import math
 import numpy as np
 from numba import njit
 
-from vqinspect.metrics.vmaf.dwt import float_dwt_row, int_dwt_row, mirror_index
+from vqinspect.metrics.vmaf.dwt import dwt_row, mirror_index, row_scratch
 from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS
 
 BAND_Q = (6, 21, 19, 18)
@@ -238,12 +238,7 @@ def scale_pass(src_r, src_d, level, bit_depth, egl, top, bottom, left, right, su
     u = np.float32(2.0 ** -BAND_Q[level])
     weights = WEIGHTS[level]
     csf_hv, csf_d, den_hv, den_d = weights[0], weights[1], weights[2], weights[3]
-    sw = src_r.shape[1]
-    int_lanes = level == 0 and bit_depth <= 12
-    itlo, ithi = np.zeros(sw, np.int32), np.zeros(sw, np.int32)
-    ieven, iodd = np.zeros(sw // 2 + 1, np.int32), np.zeros(sw // 2 + 1, np.int32)
-    ftlo, fthi = np.zeros(sw), np.zeros(sw)
-    feven, fodd = np.zeros(sw // 2 + 1), np.zeros(sw // 2 + 1)
+    scratch = row_scratch(src_r.shape[1])
     band_r = np.zeros((3, 3, w), np.int32)  # ring slot, band (h, v, d), column
     band_d = np.zeros((3, 3, w), np.int32)
     rc = np.zeros((3, 3, w), dtype=np.float32)
@@ -258,11 +253,7 @@ def scale_pass(src_r, src_d, level, bit_depth, egl, top, bottom, left, right, su
         if i < h:  # every row of the a band: the next scale reads it whole
             k = i % 3
             for src, ao, bands in ((src_r, a_r, band_r), (src_d, a_d, band_d)):
-                if int_lanes:
-                    int_dwt_row(src, i, bit_depth, itlo, ithi, ieven, iodd, ao[i], bands[k, 1], bands[k, 0], bands[k, 2])
-                else:
-                    float_dwt_row(src, i, level, bit_depth, ftlo, fthi, feven, fodd, ao[i], bands[k, 1], bands[k, 0],
-                                  bands[k, 2])
+                dwt_row(src, i, level, bit_depth, scratch, ao[i], bands[k, 1], bands[k, 0], bands[k, 2])
             if i0 <= i < i1:
                 o, t = band_r[k], band_d[k]
                 _decouple_row(o[0, j0:j1], o[1, j0:j1], o[2, j0:j1], t[0, j0:j1], t[1, j0:j1], t[2, j0:j1], u, g,

@@ -25,7 +25,7 @@ from numba.cpython.unsafe.numbers import leading_zeros
 
 from vqinspect.metrics.registry import MetricError
 from vqinspect.metrics.vmaf import adm
-from vqinspect.metrics.vmaf.dwt import float_dwt_row, int_dwt_row, mirror_index
+from vqinspect.metrics.vmaf.dwt import dwt_row, mirror_index, row_scratch
 from vqinspect.metrics.vmaf.prepare import KERNEL_OPTIONS, Workspace
 
 BLEND_CSF = {
@@ -341,12 +341,7 @@ def level_pass(src_r, src_d, level, bit_depth, egl, fac, top, bottom, left, righ
     keep = band_r.shape[1] == h
     i0, i1 = max(top - 1, 0), min(bottom + 1, h)
     j0, j1 = max(left - 1, 0), min(right + 1, w)
-    int_lanes = level == 0 and bit_depth <= 12
-    sw = src_r.shape[1]
-    itlo, ithi = np.zeros(sw, np.int32), np.zeros(sw, np.int32)
-    ieven, iodd = np.zeros(sw // 2 + 1, np.int32), np.zeros(sw // 2 + 1, np.int32)
-    ftlo, fthi = np.zeros(sw, np.float64), np.zeros(sw, np.float64)
-    feven, fodd = np.zeros(sw // 2 + 1, np.float64), np.zeros(sw // 2 + 1, np.float64)
+    scratch = row_scratch(src_r.shape[1])
     r = np.zeros((3, 3, w), np.int32)  # ring slot, band, column
     a = np.zeros((3, 3, w), np.int32)
     s_a = np.zeros((3, w), np.int32)  # a's maps mask r (DLM), r's maps mask a (AIM)
@@ -363,12 +358,7 @@ def level_pass(src_r, src_d, level, bit_depth, egl, fac, top, bottom, left, righ
         if i < h:  # every row of the a band: the next level reads it whole
             bi = i if keep else 0
             for src, ao, bands in ((src_r, a_r, band_r), (src_d, a_d, band_d)):
-                if int_lanes:
-                    int_dwt_row(src, i, bit_depth, itlo, ithi, ieven, iodd, ao[i],
-                                 bands[1, bi], bands[0, bi], bands[2, bi])
-                else:
-                    float_dwt_row(src, i, level, bit_depth, ftlo, fthi, feven, fodd, ao[i],
-                                   bands[1, bi], bands[0, bi], bands[2, bi])
+                dwt_row(src, i, level, bit_depth, scratch, ao[i], bands[1, bi], bands[0, bi], bands[2, bi])
             if i0 <= i < i1:
                 k = i % 3
                 _decouple_row(band_r, band_d, bi, level, egl, r[k], a[k], j0, j1)

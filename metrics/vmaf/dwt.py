@@ -1,6 +1,6 @@
 """libvmaf's db2 wavelet step in its fixed-point arithmetic (integer_adm): Q15 taps, its
 shifts and rounding per level, mirrored borders. The classic ADM (``adm.py``) and ADM3/AIM
-(``adm3.py``) stream it row by row (``int_dwt_row``, ``float_dwt_row``); ``dwt2``, the
+(``adm3.py``) stream it row by row (``dwt_row``: int32 or float64 lanes); ``dwt2``, the
 whole-image form, is what the tests check against the numpy port of libvmaf's C.
 """
 from __future__ import annotations
@@ -164,25 +164,35 @@ def float_dwt_row(src, i, level, bit_depth, tlo, thi, even, odd, a_out, v_out, h
 
 
 @njit(**KERNEL_OPTIONS)
+def row_scratch(w):
+    """The scratch rows ``dwt_row`` needs for a source ``w`` samples wide (int32 ones for the
+    int32 lanes, float64 ones for the others)."""
+    half = w // 2 + 1
+    return (np.zeros(w, np.int32), np.zeros(w, np.int32), np.zeros(half, np.int32), np.zeros(half, np.int32),
+            np.zeros(w), np.zeros(w), np.zeros(half), np.zeros(half))
+
+
+@njit(inline="always", **KERNEL_OPTIONS)  # in the callers' loops: no 8-tuple passed per row
+def dwt_row(src, i, level, bit_depth, scratch, a_out, v_out, h_out, d_out):
+    """Row ``i`` of the four bands of a level (see ``dwt2``): int32 lanes where every sum fits
+    (level 0 up to 12 bits), exact float64 lanes elsewhere (some of libvmaf's sums need more
+    than 32 bits). ``scratch`` from ``row_scratch``."""
+    itlo, ithi, ieven, iodd, ftlo, fthi, feven, fodd = scratch
+    if level == 0 and bit_depth <= 12:
+        int_dwt_row(src, i, bit_depth, itlo, ithi, ieven, iodd, a_out, v_out, h_out, d_out)
+    else:
+        float_dwt_row(src, i, level, bit_depth, ftlo, fthi, feven, fodd, a_out, v_out, h_out, d_out)
+
+
+@njit(**KERNEL_OPTIONS)
 def dwt2(src, level, bit_depth, out):
     """One db2 step of integer image ``src`` into ``out`` = int32 (h, v, d, a) bands.
 
     Level 0 reads the native-depth plane (centred on mid-grey as libvmaf does), later
     levels the previous ``a`` band. Bands are ((h + 1) // 2, (w + 1) // 2); a = low rows
     / low columns, v = low rows / high columns, h = high rows / low columns, d = high /
-    high (libvmaf's naming). int32 lanes where every sum fits (level 0 up to 12 bits),
-    exact float64 lanes elsewhere (some of libvmaf's sums need more than 32 bits).
+    high (libvmaf's naming), each row made by ``dwt_row``.
     """
-    h, w = src.shape
-    half = w // 2 + 1
-    if level == 0 and bit_depth <= 12:
-        tlo, thi = np.empty(w, np.int32), np.empty(w, np.int32)
-        even, odd = np.empty(half, np.int32), np.empty(half, np.int32)
-        for i in range((h + 1) // 2):
-            int_dwt_row(src, i, bit_depth, tlo, thi, even, odd, out[3, i], out[1, i], out[0, i], out[2, i])
-    else:
-        ftlo, fthi = np.empty(w), np.empty(w)
-        feven, fodd = np.empty(half), np.empty(half)
-        for i in range((h + 1) // 2):
-            float_dwt_row(src, i, level, bit_depth, ftlo, fthi, feven, fodd, out[3, i], out[1, i], out[0, i],
-                          out[2, i])
+    scratch = row_scratch(src.shape[1])
+    for i in range((src.shape[0] + 1) // 2):
+        dwt_row(src, i, level, bit_depth, scratch, out[3, i], out[1, i], out[0, i], out[2, i])
