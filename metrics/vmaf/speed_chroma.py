@@ -337,9 +337,7 @@ def plane_scores(ref_planes: tuple, dis_planes: tuple, bit_depth: int,
         if pr.singular != pd.singular:
             scores.append((0.0, True, np.zeros_like(blocks)))
             continue
-        total = np.float32(0.0)
-        for v in blocks:
-            total = np.float32(total + v)
+        total = row_sum_f32(blocks[:, None])[0]  # in block order, float32 as libvmaf adds them
         scores.append((float(np.float32(total / np.float32(blocks.size))), pr.singular, blocks))
     return scores
 
